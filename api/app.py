@@ -1,0 +1,107 @@
+"""The Litestar application: create_app(settings) wires every area together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Router, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.controllers import AuthController, UserController
+from api.auth.guards import TokenAuthMiddleware
+from api.auth.models import User
+from api.db import create_engine, create_sessionmaker
+from api.deps import DB
+from api.errors import UnsupportedMedia, problem_details_plugin
+from api.inspections.controllers import BookingController
+from api.orders.controllers import (
+    CartonController, CustomerController, FactoryController, OrderController, PackingListController,
+)
+from api.settings import Settings
+
+PUBLIC_PATHS = ["^/health$", "^/api/auth/login$", "^/app(/|$)", "^/$"]
+
+
+async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
+    async with state.sessionmaker() as session:
+        yield session
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings
+
+
+def provide_user(request: Request[User, Any, Any]) -> User:
+    return request.user
+
+
+async def require_json_body(request: Request) -> None:
+    """Litestar parses a JSON body whatever its Content-Type; refuse anything not declared as JSON."""
+    if request.method not in {"POST", "PUT", "PATCH"} or request.route_handler.opt.get("body", "json") != "json":
+        return
+    has_body = request.headers.get("content-length", "0") not in {"", "0"} or "transfer-encoding" in request.headers
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if has_body and media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMedia(f"Send this body as application/json, not {media_type or 'an undeclared type'}.",
+                               detail_zh="请求体须为 application/json。")
+
+
+@get("/health", operation_id="health", exclude_from_auth=True, tags=["system"])
+async def health(db: DB) -> dict[str, str]:
+    await db.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@get("/", exclude_from_auth=True, include_in_schema=False)
+async def index() -> Redirect:
+    return Redirect("/app/")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    public = [*PUBLIC_PATHS, "^/schema"] if settings.schema_enabled else PUBLIC_PATHS
+    openapi = OpenAPIConfig(
+        title="Floorcheck", version="0.1.0", path="/schema",
+        components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+        security=[{"bearer": []}],
+    ) if settings.schema_enabled else None
+    uploads = Router(path="/", route_handlers=[PackingListController],
+                     request_max_body_size=settings.max_import_bytes)
+    static = create_static_files_router(path="/app", directories=[settings.static_dir], html_mode=True,
+                                        opt={"exclude_from_auth": True})
+    return Litestar(
+        route_handlers=[health, index, AuthController, UserController, CustomerController, FactoryController,
+                        OrderController, CartonController, BookingController, uploads, static],
+        state=State({"settings": settings}),
+        lifespan=[database],
+        dependencies={
+            "db": Provide(provide_db),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "user": Provide(provide_user, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=public)],
+        before_request=require_json_body,
+        plugins=[problem_details_plugin()],
+        openapi_config=openapi,
+        request_max_body_size=settings.max_body_bytes,
+    )

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import Cookie
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from api.auth.guards import request_token, requires_admin
+from api.auth.models import User
+from api.auth.schemas import LoginIn, LoginOut, PasswordReset, UserCreate, UserOut, UserPatch
+from api.auth.services import AuthService, UserService
+from api.deps import DB, AppSettings, CurrentUser
+from api.settings import Settings
+
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                   factory_id=user.factory_id, active=user.active)
+
+
+def _cookie_secure(request: Request, settings: AppSettings) -> bool:
+    if settings.cookie_secure == "auto":
+        return (request.url.hostname or "") not in _LOCAL_HOSTS
+    return settings.cookie_secure.lower() in {"1", "true", "yes", "on"}
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/login", operation_id="login", exclude_from_auth=True, status_code=200)
+    async def login(self, request: Request, data: JSONBody[LoginIn], db: DB,
+                    settings: AppSettings) -> Response[LoginOut]:
+        address = request.client.host if request.client else "unknown"
+        token, auth, user = await AuthService(db, settings).login(data.username, data.password, address)
+        cookie = Cookie(key=settings.cookie_name, value=token, httponly=True, samesite="lax", path="/",
+                        secure=_cookie_secure(request, settings),
+                        max_age=int(settings.token_lifetime.total_seconds()))
+        body = LoginOut(token=token, user=user_out(user), expires_at=auth.expires_at.isoformat())
+        return Response(body, cookies=[cookie])
+
+    @post("/logout", operation_id="logout", status_code=HTTP_204_NO_CONTENT)
+    async def logout(self, request: Request, db: DB, settings: AppSettings) -> Response[None]:
+        if token := request_token(request):
+            await AuthService(db, settings).logout(token)
+        response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
+        response.delete_cookie(settings.cookie_name, path="/")
+        return response
+
+    @get("/me", operation_id="me")
+    async def me(self, user: CurrentUser) -> UserOut:
+        return user_out(user)
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["users"]
+    guards = [requires_admin]
+
+    @get("/", operation_id="listUsers")
+    async def list_users(self, db: DB) -> list[UserOut]:
+        return [user_out(u) for u in await UserService(db).list()]
+
+    @post("/", operation_id="createUser")
+    async def create_user(self, data: JSONBody[UserCreate], db: DB) -> UserOut:
+        return user_out(await UserService(db).create(data.username, data.password, data.role, data.display_name,
+                                                     data.factory_id))
+
+    @patch("/{user_id:uuid}", operation_id="updateUser")
+    async def update_user(self, user_id: FromPath[UUID], data: JSONBody[UserPatch], db: DB) -> UserOut:
+        service = UserService(db)
+        user = await service.update(await service.get(user_id), display_name=data.display_name, role=data.role,
+                                    factory_id=data.factory_id, active=data.active)
+        return user_out(user)
+
+    @post("/{user_id:uuid}/password", operation_id="resetPassword", status_code=HTTP_204_NO_CONTENT)
+    async def reset_password(self, user_id: FromPath[UUID], data: JSONBody[PasswordReset], db: DB) -> None:
+        service = UserService(db)
+        await service.reset_password(await service.get(user_id), data.password)

@@ -1,0 +1,171 @@
+"""Accounts, logins and sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth.models import AuthSession, LoginFailure, Role, User
+from api.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
+from api.orders.models import Factory
+from api.db import utcnow
+from api.settings import Settings
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so timing does not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+# Renewing a session writes to the database; once an hour is plenty.
+_RENEW_AFTER = timedelta(hours=1)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+class AuthService:
+    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+
+    def _token_hash(self, token: str) -> str:
+        return hmac.new(self.settings.secret_key.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+    async def login(self, username: str, password: str, address: str) -> tuple[str, AuthSession, User]:
+        username = normalize_username(username)
+        now = utcnow()
+        failure = await self.session.get(LoginFailure, (username, address))
+        if failure and failure.blocked_until and failure.blocked_until > now:
+            wait = int((failure.blocked_until - now).total_seconds()) + 1
+            raise TooManyRequests(
+                f"Too many failed logins for this account from this address. Try again in {wait} s.",
+                detail_zh=f"此账号登录失败次数过多，请 {wait} 秒后再试。",
+                headers={"Retry-After": str(wait)},
+            )
+        user = await self.session.scalar(select(User).where(User.username == username))
+        ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+        if not (ok and user and user.active):
+            await self._record_failure(failure, username, address, now)
+            raise Unauthorized("Wrong username or password.", detail_zh="用户名或密码错误。")
+        if failure:
+            await self.session.delete(failure)
+        token = secrets.token_urlsafe(32)
+        auth = AuthSession(token_hash=self._token_hash(token), user_id=user.id,
+                           expires_at=now + self.settings.token_lifetime, created_at=now, last_used_at=now)
+        self.session.add(auth)
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        await self.session.commit()
+        return token, auth, user
+
+    async def _record_failure(self, failure: LoginFailure | None, username: str, address: str,
+                              now: datetime) -> None:
+        if failure is None:
+            failure = LoginFailure(username=username, address=address, failures=0)
+            self.session.add(failure)
+        # A pause long ago should not count forever against a user who mistypes once a month.
+        if failure.last_failed_at and now - failure.last_failed_at > timedelta(days=1):
+            failure.failures = 0
+        failure.failures += 1
+        failure.last_failed_at = now
+        over = failure.failures - self.settings.login_free_failures
+        if over >= 0:
+            delay = min(timedelta(seconds=2 ** min(over, 20)), self.settings.login_max_delay)
+            failure.blocked_until = now + delay
+        await self.session.commit()
+
+    async def authenticate(self, token: str) -> User | None:
+        now = utcnow()
+        row = await self.session.execute(
+            select(AuthSession, User).join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash == self._token_hash(token))
+        )
+        found = row.first()
+        if found is None:
+            return None
+        auth, user = found
+        if auth.expires_at <= now or not user.active:
+            return None
+        if now - auth.last_used_at > _RENEW_AFTER:
+            auth.last_used_at = now
+            auth.expires_at = now + self.settings.token_lifetime
+            await self.session.commit()
+        return user
+
+    async def logout(self, token: str) -> None:
+        await self.session.execute(delete(AuthSession).where(AuthSession.token_hash == self._token_hash(token)))
+        await self.session.commit()
+
+
+class UserService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list(self) -> list[User]:
+        return list(await self.session.scalars(select(User).order_by(User.username)))
+
+    async def get(self, user_id: uuid.UUID) -> User:
+        user = await self.session.get(User, user_id)
+        if user is None:
+            raise NotFound("No such user.", detail_zh="用户不存在。")
+        return user
+
+    async def create(self, username: str, password: str, role: Role, display_name: str = "",
+                     factory_id: uuid.UUID | None = None) -> User:
+        username = normalize_username(username)
+        if await self.session.scalar(select(User.id).where(User.username == username)):
+            raise Conflict(f"The username {username!r} is taken.", detail_zh=f"用户名 {username} 已被使用。")
+        await self._check_factory(role, factory_id)
+        user = User(username=username, password_hash=hash_password(password), role=role,
+                    display_name=display_name or username, factory_id=factory_id)
+        self.session.add(user)
+        await self.session.commit()
+        return user
+
+    async def update(self, user: User, *, display_name: str | None = None, role: Role | None = None,
+                     factory_id: uuid.UUID | None = None, active: bool | None = None) -> User:
+        if display_name is not None:
+            user.display_name = display_name
+        if role is not None:
+            user.role = role
+        if factory_id is not None:
+            user.factory_id = factory_id
+        await self._check_factory(Role(user.role), user.factory_id)
+        if active is not None:
+            user.active = active
+            if not active:
+                await self._revoke_sessions(user)
+        await self.session.commit()
+        return user
+
+    async def reset_password(self, user: User, password: str) -> None:
+        user.password_hash = hash_password(password)
+        await self._revoke_sessions(user)
+        await self.session.commit()
+
+    async def _revoke_sessions(self, user: User) -> None:
+        await self.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+
+    async def _check_factory(self, role: Role, factory_id: uuid.UUID | None) -> None:
+        if role == Role.factory and factory_id is None:
+            raise Invalid("A factory user needs a factory_id.", detail_zh="工厂用户必须指定所属工厂。", field="factory_id")
+        if factory_id is not None and await self.session.get(Factory, factory_id) is None:
+            raise Invalid("Unknown factory_id.", detail_zh="工厂不存在。", field="factory_id")

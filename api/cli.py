@@ -1,0 +1,113 @@
+"""The `floorcheck` command: serve, migrate, demo data and user administration."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from api.auth.models import Role, User
+from api.auth.services import UserService, normalize_username
+from api.db import create_engine, create_sessionmaker, migrate
+from api.errors import DomainError
+from api.settings import Settings
+
+
+async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[None]]) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            await work(session)
+    finally:
+        await engine.dispose()
+
+
+async def _user(session: Any, username: str) -> User:
+    user = await session.scalar(select(User).where(User.username == normalize_username(username)))
+    if user is None:
+        raise DomainError(f"No user {username!r}.")
+    return user
+
+
+def _users(args: argparse.Namespace, settings: Settings) -> None:
+    async def work(session: Any) -> None:
+        service = UserService(session)
+        if args.action == "create":
+            factory_id = None
+            if args.factory:
+                from api.orders.models import Factory
+
+                factory = await session.scalar(select(Factory).where(Factory.code == args.factory))
+                if factory is None:
+                    raise DomainError(f"No factory with code {args.factory!r}.")
+                factory_id = factory.id
+            user = await service.create(args.username, args.password, Role(args.role), args.name or "", factory_id)
+            print(f"created {user.username} ({user.role})")
+        elif args.action == "list":
+            for user in await service.list():
+                print(f"{user.username:24} {user.role:13} {'active' if user.active else 'inactive'}")
+        elif args.action in {"deactivate", "activate"}:
+            user = await service.update(await _user(session, args.username), active=args.action == "activate")
+            print(f"{user.username} is now {'active' if user.active else 'inactive'}")
+        elif args.action == "reset-password":
+            await service.reset_password(await _user(session, args.username), args.password)
+            print(f"password reset for {args.username}; their sessions have ended")
+
+    asyncio.run(_with_session(settings, work))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="floorcheck", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--ssl-certfile")
+    serve.add_argument("--ssl-keyfile")
+    sub.add_parser("migrate", help="apply the database migrations")
+    demo = sub.add_parser("demo", help="load demo data (once)")
+    demo.add_argument("--force", action="store_true", help="load even if the database has orders")
+    users = sub.add_parser("users", help="manage users")
+    actions = users.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create")
+    create.add_argument("--username", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--name")
+    create.add_argument("--factory", help="factory code, for factory users")
+    actions.add_parser("list")
+    for name in ("deactivate", "activate"):
+        actions.add_parser(name).add_argument("--username", required=True)
+    reset = actions.add_parser("reset-password")
+    reset.add_argument("--username", required=True)
+    reset.add_argument("--password", required=True)
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        if args.command == "serve":
+            import uvicorn
+
+            from api.app import create_app
+
+            uvicorn.run(create_app(settings), host=args.host, port=args.port, ssl_certfile=args.ssl_certfile,
+                        ssl_keyfile=args.ssl_keyfile, proxy_headers=True)
+        elif args.command == "migrate":
+            migrate(settings.database_url)
+        elif args.command == "demo":
+            from api.demo import load_demo
+
+            asyncio.run(_with_session(settings, lambda s: load_demo(s, force=args.force)))
+        elif args.command == "users":
+            _users(args, settings)
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,330 @@
+"""Reading a packing list (装箱单) from CSV or XLSX and checking it, all or nothing.
+
+Pure: bytes in, cartons or a list of row/column errors out. No database, no HTTP.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from api.barcodes import gs1
+
+# Normalised header spelling → column. Real lists come in English and Chinese, with units and dots.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "carton": ("carton", "cartonno", "cartonnumber", "cartonnos", "ctn", "ctnno", "ctnnos", "ctnnumber",
+               "cartons", "cartonrange", "箱号", "箱號", "件号", "箱序号"),
+    "barcode": ("barcode", "cartonbarcode", "sscc", "label", "cartonlabel", "cartoncode", "labelbarcode",
+                "箱码", "条码", "条形码", "箱条码", "外箱条码", "箱唛条码"),
+    "sku": ("sku", "item", "itemno", "itemnumber", "article", "articleno", "货号", "商品编码", "sku号"),
+    "colour": ("colour", "color", "colourname", "colorname", "颜色", "顏色", "色号"),
+    "size": ("size", "尺码", "码数", "尺碼"),
+    "qty": ("qty", "quantity", "qtyperctn", "qtyctn", "pcsctn", "pcsperctn", "pcspercarton", "qtypercarton",
+            "unitsperctn", "pcs", "pieces", "数量", "每箱数量", "件数", "装箱数", "每箱件数"),
+    "net": ("nw", "netweight", "netwt", "净重", "每箱净重"),
+    "gross": ("gw", "grossweight", "grosswt", "毛重", "每箱毛重"),
+    "dims": ("dimensions", "dimension", "meas", "measurement", "cartonsize", "ctnsize", "cartondimensions",
+             "尺寸", "外箱尺寸", "箱规", "纸箱尺寸", "箱子尺寸"),
+    "length": ("l", "length", "长"),
+    "width": ("w", "width", "宽"),
+    "height": ("h", "height", "高"),
+}
+_COLUMN_OF = {alias: column for column, aliases in ALIASES.items() for alias in aliases}
+_UNIT = re.compile(r"[（(\[]([^）)\]]*)[）)\]]")
+_RANGE = re.compile(r"^\s*(\d+)(?:\.0)?\s*(?:[-~–—至到]\s*(\d+)(?:\.0)?)?\s*$")
+_DIMS = re.compile(r"^\s*([\d.]+)\s*[x×*X]\s*([\d.]+)\s*[x×*X]\s*([\d.]+)\s*(cm|mm|in|inch|\")?\s*$", re.I)
+_FOOTER = ("total", "合计", "總計", "总计", "小计")
+LB_TO_KG = Decimal("0.45359237")
+MAX_CARTONS = 200_000
+
+
+@dataclass(frozen=True)
+class LineRef:
+    """An order line as the import needs it."""
+
+    key: str  # anything the caller uses to find the line again (its id)
+    sku: str
+    colour: str
+    size: str
+
+
+@dataclass
+class CartonSpec:
+    number: int
+    barcode: str
+    net_kg: float | None
+    gross_kg: float | None
+    length_cm: float | None
+    width_cm: float | None
+    height_cm: float | None
+    items: list[tuple[str, int]] = field(default_factory=list)  # (line key, quantity)
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+    message_zh: str
+
+
+class PackingListInvalid(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} problem(s) in the packing list")
+        self.errors = errors
+
+
+def read_table(filename: str, data: bytes) -> list[list[str]]:
+    """Rows of text cells from a CSV (UTF-8 or GBK, as Chinese Excel saves it) or an XLSX file."""
+    if data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        raise PackingListInvalid([RowError(0, "", "The file is not a readable XLSX workbook.",
+                                           "文件不是有效的 XLSX 工作簿。")])
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise PackingListInvalid([RowError(0, "", "The file's text encoding is unknown.", "无法识别文件编码。")])
+    if "\x00" in text:
+        raise PackingListInvalid([RowError(0, "", "This is not a CSV or XLSX file.", "文件不是 CSV 或 XLSX 格式。")])
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise PackingListInvalid([RowError(0, "", f"The workbook cannot be read ({exc}).", "无法读取该工作簿。")])
+    sheet = book.worksheets[0]
+    rows = [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    book.close()
+    return rows
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, float) and abs(value) >= 1e15:
+        # Excel keeps 15 significant digits: an 18-digit SSCC typed as a number has lost its end.
+        return f"#NUMBER:{value!r}"
+    return str(value).strip()
+
+
+def normalise_header(cell: str) -> tuple[str, str]:
+    """('qty', '') from 'Qty / Ctn', ('net', 'lbs') from 'N.W. (lbs)'."""
+    unit_match = _UNIT.search(cell)
+    unit = unit_match.group(1).strip().lower() if unit_match else ""
+    name = _UNIT.sub("", cell).lower()
+    name = re.sub(r"[\s._/#:：\-]+", "", name)
+    return _COLUMN_OF.get(name, ""), unit
+
+
+def _find_header(rows: Sequence[Sequence[str]]) -> tuple[int, dict[str, tuple[int, str, str]]]:
+    for index, row in enumerate(rows[:30]):
+        columns: dict[str, tuple[int, str, str]] = {}
+        for position, cell in enumerate(row):
+            column, unit = normalise_header(str(cell))
+            if column and column not in columns:
+                columns[column] = (position, str(cell), unit)
+        if "carton" in columns and "qty" in columns:
+            return index, columns
+    raise PackingListInvalid([RowError(
+        0, "", "No header row found: the list needs at least a carton number column (Carton No. / 箱号) "
+               "and a quantity column (Qty / 数量).",
+        "未找到表头：至少需要箱号列和数量列。")])
+
+
+def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], po_number: str) -> list[CartonSpec]:
+    """Turn the table into cartons; raise PackingListInvalid listing every bad row and column."""
+    header_index, columns = _find_header(rows)
+    by_sku = {line.sku.strip().lower(): line for line in lines}
+    by_assortment = {(line.colour.strip().lower(), line.size.strip().lower()): line for line in by_sku.values()}
+    errors: list[RowError] = []
+    cartons: list[CartonSpec] = []
+    numbers: dict[int, int] = {}
+    barcodes: dict[str, int] = {}
+    group: list[CartonSpec] = []
+
+    def cell(row: Sequence[str], column: str) -> str:
+        where = columns.get(column)
+        return str(row[where[0]]).strip() if where and where[0] < len(row) else ""
+
+    def err(row_no: int, column: str, message: str, message_zh: str) -> None:
+        errors.append(RowError(row_no, columns[column][1] if column in columns else column, message, message_zh))
+
+    for index in range(header_index + 1, len(rows)):
+        row, row_no = rows[index], index + 1
+        if not any(str(c).strip() for c in row):
+            continue
+        first = next(str(c).strip().lower() for c in row if str(c).strip())
+        if first.startswith(_FOOTER):
+            break
+        line = _resolve_line(cell(row, "sku"), cell(row, "colour"), cell(row, "size"), by_sku, by_assortment)
+        if line is None:
+            what = cell(row, "sku") or f"{cell(row, 'colour')} / {cell(row, 'size')}"
+            err(row_no, "sku" if "sku" in columns else "colour",
+                f"Unknown SKU {what!r}: it is not a line of this order.", f"未知的 SKU「{what}」：不在本订单中。")
+        qty = _whole(cell(row, "qty"))
+        if qty is None or qty <= 0:
+            err(row_no, "qty", f"Quantity {cell(row, 'qty')!r} is not a whole number above 0.",
+                f"数量「{cell(row, 'qty')}」不是大于 0 的整数。")
+        carton_cell = cell(row, "carton")
+        if not carton_cell:
+            # A merged carton cell: this row adds another SKU to the cartons above (an assorted pack).
+            if not group:
+                err(row_no, "carton", "Carton number missing.", "缺少箱号。")
+            elif line and qty:
+                for spec in group:
+                    spec.items.append((line.key, qty))
+            continue
+        match = _RANGE.match(carton_cell)
+        if not match:
+            err(row_no, "carton", f"Carton number {carton_cell!r} is not a number or a range like 1-20.",
+                f"箱号「{carton_cell}」不是数字或 1-20 这样的范围。")
+            group = []
+            continue
+        start, end = int(match.group(1)), int(match.group(2) or match.group(1))
+        if end < start or end - start >= MAX_CARTONS:
+            err(row_no, "carton", f"Carton range {carton_cell!r} runs backwards or is too long.",
+                f"箱号范围「{carton_cell}」无效。")
+            group = []
+            continue
+        count = end - start + 1
+        weights = _weights(row, row_no, cell, columns, err)
+        dims = _dimensions(row, row_no, cell, columns, err)
+        codes = _barcodes(cell(row, "barcode"), start, count, po_number, row_no, err)
+        group = []
+        for offset in range(count):
+            number = start + offset
+            if number in numbers:
+                err(row_no, "carton", f"Carton {number} is listed twice (also on row {numbers[number]}).",
+                    f"箱号 {number} 重复（第 {numbers[number]} 行也有）。")
+            numbers.setdefault(number, row_no)
+            code = codes[offset] if codes else ""
+            if code and code in barcodes:
+                err(row_no, "barcode", f"Barcode {code} is used twice (also on row {barcodes[code]}).",
+                    f"条码 {code} 重复（第 {barcodes[code]} 行也有）。")
+            barcodes.setdefault(code, row_no)
+            spec = CartonSpec(number, code, *weights, *dims)
+            if line and qty:
+                spec.items.append((line.key, qty))
+            group.append(spec)
+        cartons.extend(group)
+        if len(cartons) > MAX_CARTONS:
+            err(row_no, "carton", f"More than {MAX_CARTONS} cartons.", f"箱数超过 {MAX_CARTONS}。")
+            break
+    if not cartons and not errors:
+        errors.append(RowError(header_index + 1, "", "The packing list has no cartons.", "装箱单中没有箱子。"))
+    if errors:
+        raise PackingListInvalid(errors)
+    cartons.sort(key=lambda c: c.number)
+    return cartons
+
+
+def _resolve_line(sku: str, colour: str, size: str, by_sku: dict[str, LineRef],
+                  by_assortment: dict[tuple[str, str], LineRef]) -> LineRef | None:
+    if sku:
+        return by_sku.get(sku.lower())
+    return by_assortment.get((colour.lower(), size.lower()))
+
+
+def _whole(text: str) -> int | None:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return int(value) if value == value.to_integral_value() else None
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(",", ".").strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value >= 0 else None
+
+
+def _weights(row, row_no, cell, columns, err) -> tuple[float | None, float | None]:  # type: ignore[no-untyped-def]
+    found: dict[str, Decimal | None] = {}
+    for column, zh in (("net", "净重"), ("gross", "毛重")):
+        text = cell(row, column)
+        if not text:
+            found[column] = None
+            continue
+        value = _decimal(text)
+        if value is None:
+            err(row_no, column, f"Weight {text!r} is not a number.", f"{zh}「{text}」不是数字。")
+        elif "lb" in columns[column][2]:
+            value *= LB_TO_KG
+        found[column] = value
+    net, gross = found["net"], found["gross"]
+    if net is not None and gross is not None and gross < net:
+        err(row_no, "gross", f"Gross weight {gross:.2f} kg is below net weight {net:.2f} kg.",
+            f"毛重 {gross:.2f} kg 小于净重 {net:.2f} kg。")
+    return (float(net) if net is not None else None, float(gross) if gross is not None else None)
+
+
+def _dimensions(row, row_no, cell, columns, err) -> tuple[float | None, float | None, float | None]:  # type: ignore[no-untyped-def]
+    if text := cell(row, "dims"):
+        match = _DIMS.match(text)
+        if not match:
+            err(row_no, "dims", f"Dimensions {text!r} should look like 60x40x30.", f"尺寸「{text}」应为 60x40x30 格式。")
+            return (None, None, None)
+        unit = (match.group(4) or columns["dims"][2] or "cm").lower()
+        factor = {"mm": Decimal("0.1"), "in": Decimal("2.54"), "inch": Decimal("2.54"), '"': Decimal("2.54")}.get(unit, 1)
+        return tuple(float(Decimal(match.group(i)) * factor) for i in (1, 2, 3))  # type: ignore[return-value]
+    values = []
+    for column in ("length", "width", "height"):
+        text = cell(row, column)
+        value = _decimal(text) if text else None
+        if text and value is None:
+            err(row_no, column, f"{text!r} is not a number.", f"「{text}」不是数字。")
+        values.append(float(value) if value is not None else None)
+    return tuple(values)  # type: ignore[return-value]
+
+
+def _barcodes(text: str, start: int, count: int, po_number: str, row_no, err) -> list[str]:  # type: ignore[no-untyped-def]
+    """The code of each carton in a row: its own, counted up from the first SSCC, or made from its number."""
+    if text.startswith("#NUMBER:"):
+        err(row_no, "barcode", "The barcode was saved as a number and Excel cut its last digits. "
+                               "Format the column as text and export again.",
+            "条码被 Excel 存成了数字，末几位已丢失。请把该列设为文本后重新导出。")
+        return []
+    if not text:
+        return [f"{po_number}-{start + i}" for i in range(count)]
+    sscc = gs1.sscc_from_text(text)
+    if sscc is not None:
+        if not gs1.is_valid_sscc(sscc):
+            err(row_no, "barcode", f"SSCC {sscc} has a wrong check digit (expected {gs1.check_digit(sscc[:17])}).",
+                f"SSCC {sscc} 校验位错误（应为 {gs1.check_digit(sscc[:17])}）。")
+            return []
+        body = int(sscc[:17])
+        return [f"{body + i:017d}" + gs1.check_digit(f"{body + i:017d}") for i in range(count)]
+    if count == 1:
+        return [text]
+    tail = re.search(r"(\d+)$", text)
+    if not tail:
+        err(row_no, "barcode", f"A range of {count} cartons needs a code ending in a number to count up from, "
+                               "an SSCC, or an empty cell.",
+            f"{count} 箱的范围需要以数字结尾的条码、SSCC 或留空。")
+        return []
+    width, first = len(tail.group(1)), int(tail.group(1))
+    prefix = text[: tail.start()]
+    return [f"{prefix}{first + i:0{width}d}" for i in range(count)]

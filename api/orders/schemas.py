@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from api.schemas import Input, Output
+
+OrderStatus = Literal["draft", "confirmed", "in_production", "ready_to_ship", "shipped", "cancelled"]
+Text40 = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+Text60 = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Quantity = Annotated[int, msgspec.Meta(gt=0, le=10_000_000)]
+
+
+class AqlFields(msgspec.Struct, kw_only=True):
+    """Default sampling settings. Null falls through: order → customer → level II, 0 / 2.5 / 4.0."""
+
+    aql_level: str | None = None
+    aql_critical: str | None = None
+    aql_major: str | None = None
+    aql_minor: str | None = None
+
+
+class AqlPatchFields(msgspec.Struct, kw_only=True):
+    aql_level: str | None | UnsetType = UNSET
+    aql_critical: str | None | UnsetType = UNSET
+    aql_major: str | None | UnsetType = UNSET
+    aql_minor: str | None | UnsetType = UNSET
+
+
+class CustomerIn(AqlFields, Input):
+    code: Text40
+    name: Name
+
+
+class CustomerPatch(AqlPatchFields, Input):
+    code: Text40 | UnsetType = UNSET
+    name: Name | UnsetType = UNSET
+
+
+class CustomerOut(AqlFields, Output):
+    id: UUID
+    code: str
+    name: str
+
+
+class FactoryIn(Input):
+    code: Text40
+    name: Name
+    address: str = ""
+    contact: str = ""
+
+
+class FactoryPatch(Input):
+    code: Text40 | UnsetType = UNSET
+    name: Name | UnsetType = UNSET
+    address: str | UnsetType = UNSET
+    contact: str | UnsetType = UNSET
+
+
+class FactoryOut(Output):
+    id: UUID
+    code: str
+    name: str
+    address: str
+    contact: str
+
+
+class OrderLineIn(Input):
+    colour: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    size: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    sku: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    quantity: Quantity
+    gtin: str | None = None
+
+
+class OrderLinePatch(Input):
+    colour: Annotated[str, msgspec.Meta(min_length=1, max_length=80)] | UnsetType = UNSET
+    size: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] | UnsetType = UNSET
+    sku: Annotated[str, msgspec.Meta(min_length=1, max_length=80)] | UnsetType = UNSET
+    quantity: Quantity | UnsetType = UNSET
+    gtin: str | None | UnsetType = UNSET
+
+
+class OrderLineOut(Output):
+    id: UUID
+    colour: str
+    size: str
+    sku: str
+    gtin: str | None
+    quantity: int
+
+
+class OrderCreate(AqlFields, Input):
+    customer_id: UUID
+    factory_id: UUID
+    po_number: Text60
+    style_number: Text60
+    factory_batch: str = ""
+    description: str = ""
+    ship_date: date | None = None
+    destination: str = ""
+    status: OrderStatus = "confirmed"
+    merchandiser_id: UUID | None = None
+    lines: list[OrderLineIn] = []
+
+
+class OrderPatch(AqlPatchFields, Input):
+    version: int  # the version this edit was based on; a stale one gets 409
+    customer_id: UUID | UnsetType = UNSET
+    factory_id: UUID | UnsetType = UNSET
+    po_number: Text60 | UnsetType = UNSET
+    style_number: Text60 | UnsetType = UNSET
+    factory_batch: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    ship_date: date | None | UnsetType = UNSET
+    destination: str | UnsetType = UNSET
+    status: OrderStatus | UnsetType = UNSET
+    merchandiser_id: UUID | None | UnsetType = UNSET
+
+
+class Ref(Output):
+    id: UUID
+    code: str
+    name: str
+
+
+class OrderSummary(AqlFields, Output):
+    id: UUID
+    customer: Ref
+    factory: Ref
+    merchandiser_id: UUID | None
+    po_number: str
+    style_number: str
+    factory_batch: str
+    description: str
+    ship_date: date | None
+    destination: str
+    status: str
+    inspection_status: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderOut(OrderSummary):
+    lines: list[OrderLineOut]
+    total_quantity: int
+
+
+class EventOut(Output):
+    id: UUID
+    at: datetime
+    kind: str
+    message: str
+    actor_id: UUID | None
+    data: dict[str, Any]
+
+
+class CartonItemOut(Output):
+    order_line_id: UUID
+    sku: str
+    colour: str
+    size: str
+    quantity: int
+
+
+class CartonOut(Output):
+    id: UUID
+    number: int
+    barcode: str
+    net_kg: float | None
+    gross_kg: float | None
+    length_cm: float | None
+    width_cm: float | None
+    height_cm: float | None
+    items: list[CartonItemOut]
+
+
+class PackingListOut(Output):
+    id: UUID
+    order_id: UUID
+    version: int
+    filename: str
+    imported_at: datetime
+    carton_count: int
+    total_quantity: int
+    reconciliation: dict[str, Any]
+
+
+class PackingListDetail(PackingListOut):
+    cartons: list[CartonOut]
+
+
+class CartonLookupOut(Output):
+    carton: CartonOut
+    order: OrderSummary
+
+
+def ref(item: Any) -> Ref:
+    return Ref(id=item.id, code=item.code, name=item.name)
+
+
+def customer_out(c: Any) -> CustomerOut:
+    return CustomerOut(id=c.id, code=c.code, name=c.name, aql_level=c.aql_level, aql_critical=c.aql_critical,
+                       aql_major=c.aql_major, aql_minor=c.aql_minor)
+
+
+def factory_out(f: Any) -> FactoryOut:
+    return FactoryOut(id=f.id, code=f.code, name=f.name, address=f.address, contact=f.contact)
+
+
+def line_out(line: Any) -> OrderLineOut:
+    return OrderLineOut(id=line.id, colour=line.colour, size=line.size, sku=line.sku, gtin=line.gtin,
+                        quantity=line.quantity)
+
+
+def _order_fields(order: Any, customer: Any, factory: Any) -> dict[str, Any]:
+    return dict(
+        id=order.id, customer=ref(customer), factory=ref(factory), merchandiser_id=order.merchandiser_id,
+        po_number=order.po_number, style_number=order.style_number, factory_batch=order.factory_batch,
+        description=order.description, ship_date=order.ship_date, destination=order.destination,
+        status=order.status, inspection_status=order.inspection_status, version=order.version,
+        created_at=order.created_at, updated_at=order.updated_at, aql_level=order.aql_level,
+        aql_critical=order.aql_critical, aql_major=order.aql_major, aql_minor=order.aql_minor,
+    )
+
+
+def order_summary(order: Any, customer: Any, factory: Any) -> OrderSummary:
+    return OrderSummary(**_order_fields(order, customer, factory))
+
+
+def order_out(order: Any, customer: Any, factory: Any) -> OrderOut:
+    return OrderOut(**_order_fields(order, customer, factory), lines=[line_out(x) for x in order.lines],
+                    total_quantity=sum(x.quantity for x in order.lines))
+
+
+def event_out(e: Any) -> EventOut:
+    return EventOut(id=e.id, at=e.at, kind=e.kind, message=e.message, actor_id=e.actor_id, data=e.data or {})
+
+
+def carton_out(carton: Any, items: list[tuple[Any, Any]]) -> CartonOut:
+    return CartonOut(
+        id=carton.id, number=carton.number, barcode=carton.barcode, net_kg=carton.net_kg, gross_kg=carton.gross_kg,
+        length_cm=carton.length_cm, width_cm=carton.width_cm, height_cm=carton.height_cm,
+        items=[CartonItemOut(order_line_id=line.id, sku=line.sku, colour=line.colour, size=line.size,
+                             quantity=item.quantity) for item, line in items],
+    )
+
+
+def packing_list_fields(p: Any) -> dict[str, Any]:
+    return dict(id=p.id, order_id=p.order_id, version=p.version, filename=p.filename, imported_at=p.imported_at,
+                carton_count=p.carton_count, total_quantity=p.total_quantity, reconciliation=p.reconciliation)

@@ -1,0 +1,382 @@
+"""Customers, factories, orders, order lines and the order timeline."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from api.access import order_not_found, order_visible_to, visible_order
+from api.auth.models import STAFF, User
+from api.barcodes import gs1
+from api.db import new_id, utcnow
+from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.inspections.models import Inspection
+from api.orders.models import Carton, CartonItem, Customer, Factory, Order, OrderEvent, OrderLine, PackingList
+from api.orders.packing import CartonSpec, LineRef, PackingListInvalid, parse_packing_list, read_table
+
+AQL_FIELDS = ("aql_level", "aql_critical", "aql_major", "aql_minor")
+
+
+def check_aql_fields(values: dict[str, Any]) -> None:
+    from api.inspections import aql
+
+    for name in AQL_FIELDS:
+        value = values.get(name)
+        if value is None:
+            continue
+        try:
+            if name == "aql_level":
+                aql.plan(100, level=value)
+            else:
+                aql.plan(100, aql=value)
+        except ValueError as exc:
+            raise Invalid(f"{name}: {exc}", detail_zh=f"{name} 无效。", field=name) from None
+
+
+def check_gtin(gtin: str | None) -> str | None:
+    if gtin is None or not gtin.strip():
+        return None
+    gtin = gtin.strip().replace(" ", "")
+    if not gs1.is_valid_gtin(gtin):
+        raise Invalid(f"GTIN {gtin} is not valid: it needs 8, 12, 13 or 14 digits and a correct check digit.",
+                      detail_zh=f"GTIN {gtin} 无效：须为 8、12、13 或 14 位且校验位正确。", field="gtin")
+    return gtin
+
+
+def require_staff(user: User) -> None:
+    if user.role not in STAFF:
+        raise Forbidden("Only merchandisers, supervisors and admins may change orders.",
+                        detail_zh="只有跟单员、主管和管理员可以修改订单。")
+
+
+async def record_event(session: AsyncSession, order_id: uuid.UUID, kind: str, message: str,
+                       actor: User | None = None, **data: Any) -> OrderEvent:
+    """Append to the order's timeline (in the caller's transaction)."""
+    event = OrderEvent(order_id=order_id, kind=kind, message=message, actor_id=actor.id if actor else None,
+                       data=data, at=utcnow())
+    session.add(event)
+    return event
+
+
+class CatalogueService:
+    """Customers and factories: small reference lists with a unique code."""
+
+    def __init__(self, session: AsyncSession, model: type[Customer] | type[Factory]) -> None:
+        self.session = session
+        self.model = model
+        self.noun = "factory" if model is Factory else "customer"
+
+    async def list(self) -> list[Any]:
+        return list(await self.session.scalars(select(self.model).order_by(self.model.code)))
+
+    async def get(self, item_id: uuid.UUID) -> Any:
+        item = await self.session.get(self.model, item_id)
+        if item is None:
+            raise NotFound(f"No such {self.noun}.", detail_zh="记录不存在。")
+        return item
+
+    async def save(self, item: Any, values: dict[str, Any]) -> Any:
+        check_aql_fields(values)
+        for name, value in values.items():
+            setattr(item, name, value)
+        self.session.add(item)
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            raise Conflict(f"A {self.noun} with code {values.get('code')!r} exists already.",
+                           detail_zh="编码已存在。", field="code") from None
+        return item
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str | None = None
+    factory_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    ship_from: date | None = None
+    ship_to: date | None = None
+    q: str | None = None
+
+
+class OrderService:
+    def __init__(self, session: AsyncSession, user: User) -> None:
+        self.session = session
+        self.user = user
+
+    def _select(self):  # type: ignore[no-untyped-def]
+        return (select(Order, Customer, Factory).join(Customer, Customer.id == Order.customer_id)
+                .join(Factory, Factory.id == Order.factory_id).where(order_visible_to(self.user)))
+
+    async def list(self, filters: OrderFilters, page: int, per_page: int) -> tuple[list[tuple[Order, Customer, Factory]], int]:
+        query = self._select()
+        if filters.status:
+            query = query.where(Order.status == filters.status)
+        if filters.factory_id:
+            query = query.where(Order.factory_id == filters.factory_id)
+        if filters.customer_id:
+            query = query.where(Order.customer_id == filters.customer_id)
+        if filters.ship_from:
+            query = query.where(Order.ship_date >= filters.ship_from)
+        if filters.ship_to:
+            query = query.where(Order.ship_date <= filters.ship_to)
+        if filters.q:
+            like = f"%{filters.q.strip().lower()}%"
+            query = query.where(or_(func.lower(Order.po_number).like(like), func.lower(Order.style_number).like(like)))
+        total = await self.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self.session.execute(
+            query.order_by(Order.ship_date.is_(None), Order.ship_date, Order.po_number)
+            .offset((page - 1) * per_page).limit(per_page))
+        return [tuple(r) for r in rows], total or 0  # type: ignore[misc]
+
+    async def get(self, order_id: uuid.UUID) -> tuple[Order, Customer, Factory]:
+        row = (await self.session.execute(
+            self._select().where(Order.id == order_id).options(selectinload(Order.lines)))).first()
+        if row is None:
+            raise order_not_found()
+        return tuple(row)  # type: ignore[return-value]
+
+    async def create(self, values: dict[str, Any], lines: list[dict[str, Any]]) -> Order:
+        require_staff(self.user)
+        check_aql_fields(values)
+        await self._check_refs(values)
+        order = Order(id=new_id(), **values, lines=[])
+        for position, line in enumerate(lines):
+            order.lines.append(OrderLine(position=position, **{**line, "gtin": check_gtin(line.get("gtin"))}))
+        self._check_unique_skus(order.lines)
+        self.session.add(order)
+        await record_event(self.session, order.id, "order_created", f"Order {order.po_number} created", self.user,
+                           lines=len(lines))
+        await self._commit_unique_po(values.get("po_number"))
+        return order
+
+    async def update(self, order_id: uuid.UUID, version: int, values: dict[str, Any]) -> Order:
+        order = await visible_order(self.session, self.user, order_id)
+        require_staff(self.user)
+        if version != order.version:
+            raise Conflict("Someone changed this order since you loaded it. Reload, then apply your change again.",
+                           detail_zh="订单已被他人修改，请刷新后重试。", current_version=order.version)
+        check_aql_fields(values)
+        await self._check_refs(values)
+        changed = {k: v for k, v in values.items() if getattr(order, k) != v}
+        if not changed:
+            return order
+        for name, value in changed.items():
+            setattr(order, name, value)
+        order.version += 1
+        order.updated_at = utcnow()
+        await record_event(self.session, order.id, "order_updated", "Order updated: " + ", ".join(sorted(changed)),
+                           self.user, fields=sorted(changed))
+        await self._commit_unique_po(values.get("po_number"))
+        return order
+
+    async def delete(self, order_id: uuid.UUID) -> None:
+        order = await visible_order(self.session, self.user, order_id)
+        require_staff(self.user)
+        for model in (Inspection, PackingList):
+            if await self.session.scalar(select(func.count()).where(model.order_id == order.id)):
+                raise Conflict("This order has inspections or packing lists; cancel it instead of deleting it.",
+                               detail_zh="该订单已有验货或装箱单记录，只能取消，不能删除。")
+        await self.session.delete(order)
+        await self.session.commit()
+
+    async def add_line(self, order_id: uuid.UUID, values: dict[str, Any]) -> OrderLine:
+        order = await visible_order(self.session, self.user, order_id)
+        require_staff(self.user)
+        position = await self.session.scalar(select(func.count()).where(OrderLine.order_id == order.id))
+        line = OrderLine(order_id=order.id, position=position or 0, **{**values, "gtin": check_gtin(values.get("gtin"))})
+        self.session.add(line)
+        await self._touch(order, "line_added", f"Line {line.sku} added", sku=line.sku)
+        return line
+
+    async def update_line(self, order_id: uuid.UUID, line_id: uuid.UUID, values: dict[str, Any]) -> OrderLine:
+        order = await visible_order(self.session, self.user, order_id)
+        require_staff(self.user)
+        line = await self._line(order, line_id)
+        if "gtin" in values:
+            values["gtin"] = check_gtin(values["gtin"])
+        for name, value in values.items():
+            setattr(line, name, value)
+        await self._touch(order, "line_updated", f"Line {line.sku} updated", sku=line.sku, fields=sorted(values))
+        return line
+
+    async def delete_line(self, order_id: uuid.UUID, line_id: uuid.UUID) -> None:
+        order = await visible_order(self.session, self.user, order_id)
+        require_staff(self.user)
+        line = await self._line(order, line_id)
+        if await self.session.scalar(select(func.count()).where(CartonItem.order_line_id == line.id)):
+            raise Conflict(f"Line {line.sku} is packed in cartons; import a packing list without it first.",
+                           detail_zh=f"{line.sku} 已在装箱单中，请先导入不含该款的装箱单。")
+        await self.session.delete(line)
+        await self._touch(order, "line_removed", f"Line {line.sku} removed", sku=line.sku)
+
+    async def timeline(self, order_id: uuid.UUID) -> list[OrderEvent]:
+        order = await visible_order(self.session, self.user, order_id)
+        return list(await self.session.scalars(
+            select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)))
+
+    async def _line(self, order: Order, line_id: uuid.UUID) -> OrderLine:
+        line = await self.session.get(OrderLine, line_id)
+        if line is None or line.order_id != order.id:
+            raise NotFound("No such order line.", detail_zh="订单行不存在。")
+        return line
+
+    async def _touch(self, order: Order, kind: str, message: str, **data: Any) -> None:
+        order.version += 1
+        order.updated_at = utcnow()
+        await record_event(self.session, order.id, kind, message, self.user, **data)
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            raise Conflict("This order already has a line with that SKU.", detail_zh="该订单已有相同 SKU。",
+                           field="sku") from None
+
+    async def _check_refs(self, values: dict[str, Any]) -> None:
+        for field, model in (("customer_id", Customer), ("factory_id", Factory), ("merchandiser_id", User)):
+            if values.get(field) is not None and await self.session.get(model, values[field]) is None:
+                raise Invalid(f"Unknown {field}.", detail_zh=f"{field} 不存在。", field=field)
+
+    @staticmethod
+    def _check_unique_skus(lines: list[OrderLine]) -> None:
+        seen: set[str] = set()
+        for line in lines:
+            if line.sku.lower() in seen:
+                raise Invalid(f"SKU {line.sku} appears twice in the lines.", detail_zh=f"SKU {line.sku} 重复。",
+                              field="lines")
+            seen.add(line.sku.lower())
+
+    async def _commit_unique_po(self, po_number: str | None) -> None:
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            raise Conflict(f"This customer already has an order with PO {po_number}.",
+                           detail_zh=f"该客户已有 PO 号为 {po_number} 的订单。", field="po_number") from None
+
+
+class PackingListService:
+    def __init__(self, session: AsyncSession, user: User) -> None:
+        self.session = session
+        self.user = user
+
+    async def import_file(self, order_id: uuid.UUID, filename: str, data: bytes) -> PackingList:
+        order = await visible_order(self.session, self.user, order_id)
+        require_staff(self.user)
+        lines = list(await self.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
+        refs = [LineRef(str(line.id), line.sku, line.colour, line.size) for line in lines]
+        try:
+            cartons = await anyio.to_thread.run_sync(_parse, filename, data, refs, order.po_number)
+        except PackingListInvalid as exc:
+            raise Invalid(f"The packing list has {len(exc.errors)} problem(s); nothing was imported.",
+                          detail_zh=f"装箱单有 {len(exc.errors)} 处错误，未导入任何内容。",
+                          errors=[asdict(e) for e in exc.errors]) from None
+        previous = await self.current(order.id)
+        packing_list = PackingList(id=new_id(), order_id=order.id, version=(previous.version + 1) if previous else 1,
+                                   filename=filename[:255], imported_by_id=self.user.id, imported_at=utcnow())
+        if previous:
+            previous.is_current = False
+            await self.session.execute(update(Carton).where(Carton.packing_list_id == previous.id)
+                                       .values(is_current=False))
+        packed: dict[str, int] = {}
+        carton_rows, item_rows = [], []
+        for spec in cartons:
+            carton_id = uuid.uuid4()
+            carton_rows.append({"id": carton_id, "packing_list_id": packing_list.id, "order_id": order.id,
+                                "is_current": True, "number": spec.number, "barcode": spec.barcode,
+                                "net_kg": spec.net_kg, "gross_kg": spec.gross_kg, "length_cm": spec.length_cm,
+                                "width_cm": spec.width_cm, "height_cm": spec.height_cm})
+            for position, (line_key, quantity) in enumerate(spec.items):
+                item_rows.append({"id": uuid.uuid4(), "carton_id": carton_id, "order_line_id": uuid.UUID(line_key),
+                                  "position": position, "quantity": quantity})
+                packed[line_key] = packed.get(line_key, 0) + quantity
+        packing_list.reconciliation = reconcile(lines, packed, len(cartons))
+        packing_list.carton_count = len(cartons)
+        packing_list.total_quantity = sum(packed.values())
+        self.session.add(packing_list)
+        await self.session.flush()
+        await self.session.execute(insert(Carton), carton_rows)
+        if item_rows:
+            await self.session.execute(insert(CartonItem), item_rows)
+        summary = packing_list.reconciliation["status"]
+        await record_event(self.session, order.id, "packing_list_imported",
+                           f"Packing list v{packing_list.version} imported: {len(cartons)} cartons, "
+                           f"{packing_list.total_quantity} pcs ({summary})", self.user,
+                           packing_list_id=str(packing_list.id), version=packing_list.version,
+                           cartons=len(cartons), replaced_version=previous.version if previous else None,
+                           filename=filename)
+        await self.session.commit()
+        return packing_list
+
+    async def current(self, order_id: uuid.UUID) -> PackingList | None:
+        return await self.session.scalar(
+            select(PackingList).where(PackingList.order_id == order_id, PackingList.is_current))
+
+    async def current_visible(self, order_id: uuid.UUID) -> PackingList:
+        order = await visible_order(self.session, self.user, order_id)
+        packing_list = await self.current(order.id)
+        if packing_list is None:
+            raise NotFound("This order has no packing list yet.", detail_zh="该订单还没有装箱单。")
+        return packing_list
+
+    async def cartons(self, packing_list_id: uuid.UUID) -> list[tuple[Carton, list[tuple[CartonItem, OrderLine]]]]:
+        cartons = list(await self.session.scalars(
+            select(Carton).where(Carton.packing_list_id == packing_list_id).order_by(Carton.number)))
+        return await self._with_items(cartons)
+
+    async def lookup(self, code: str) -> tuple[Carton, list[tuple[CartonItem, OrderLine]], Order, Customer, Factory]:
+        barcode = carton_code(code)
+        row = (await self.session.execute(
+            select(Carton, Order, Customer, Factory)
+            .join(Order, Order.id == Carton.order_id)
+            .join(Customer, Customer.id == Order.customer_id)
+            .join(Factory, Factory.id == Order.factory_id)
+            .where(Carton.barcode == barcode, Carton.is_current, order_visible_to(self.user)))).first()
+        if row is None:
+            raise NotFound(f"No carton with code {barcode} on any order you can see.",
+                           detail_zh=f"在您可见的订单中找不到条码为 {barcode} 的箱子。", code=barcode)
+        carton, order, customer, factory = row
+        [(carton, items)] = await self._with_items([carton])
+        return carton, items, order, customer, factory
+
+    async def _with_items(self, cartons: list[Carton]) -> list[tuple[Carton, list[tuple[CartonItem, OrderLine]]]]:
+        by_carton: dict[uuid.UUID, list[tuple[CartonItem, OrderLine]]] = {c.id: [] for c in cartons}
+        ids = list(by_carton)
+        for start in range(0, len(ids), 500):
+            rows = await self.session.execute(
+                select(CartonItem, OrderLine).join(OrderLine, OrderLine.id == CartonItem.order_line_id)
+                .where(CartonItem.carton_id.in_(ids[start:start + 500])).order_by(CartonItem.position))
+            for item, line in rows:
+                by_carton[item.carton_id].append((item, line))
+        return [(c, by_carton[c.id]) for c in cartons]
+
+
+def _parse(filename: str, data: bytes, refs: list[LineRef], po_number: str) -> list[CartonSpec]:
+    return parse_packing_list(read_table(filename, data), refs, po_number)
+
+
+def carton_code(text: str) -> str:
+    """The stored form of a scanned or typed carton code: an SSCC as its 18 digits, anything else as given."""
+    return gs1.sscc_from_text(text) or text.strip()
+
+
+def reconcile(lines: list[OrderLine], packed: dict[str, int], carton_count: int) -> dict[str, Any]:
+    """Packed against ordered, per line. Customers claim damages when these differ, so every line is listed."""
+    rows = []
+    for line in lines:
+        got = packed.get(str(line.id), 0)
+        status = "exact" if got == line.quantity else ("over" if got > line.quantity else "short")
+        rows.append({"order_line_id": str(line.id), "sku": line.sku, "colour": line.colour, "size": line.size,
+                     "ordered": line.quantity, "packed": got, "difference": got - line.quantity, "status": status})
+    statuses = {r["status"] for r in rows}
+    overall = statuses.pop() if len(statuses) == 1 else ("mixed" if statuses else "exact")
+    return {"status": overall, "carton_count": carton_count, "lines": rows,
+            "total_ordered": sum(r["ordered"] for r in rows), "total_packed": sum(r["packed"] for r in rows)}

@@ -1,0 +1,59 @@
+"""Settings come from FLOORCHECK_* environment variables; tests build their own."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'floorcheck.sqlite3'}"
+    media_dir: Path = ROOT / "media"
+    static_dir: Path = ROOT / "static" / "pwa"
+    secret_key: str = "dev-only-change-me"
+    # Outlasts a long day offline on the floor; renewed on use.
+    token_lifetime: timedelta = timedelta(days=14)
+    # "auto": Secure everywhere except localhost, where browsers reach the app over plain http.
+    cookie_secure: str = "auto"
+    cookie_name: str = "floorcheck_session"
+    schema_enabled: bool = True
+    max_body_bytes: int = 1_000_000
+    max_import_bytes: int = 20_000_000
+    max_photo_bytes: int = 25_000_000
+    max_image_pixels: int = 100_000_000
+    # Failed logins per (account, address) before each further try must wait.
+    login_free_failures: int = 5
+    login_max_delay: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def from_env(cls, env: os._Environ[str] | dict[str, str] = os.environ) -> Settings:
+        s = cls()
+        get = lambda name: env.get(f"FLOORCHECK_{name}")  # noqa: E731
+        changes: dict[str, object] = {}
+        for name, conv in (
+            ("DATABASE_URL", str),
+            ("MEDIA_DIR", Path),
+            ("STATIC_DIR", Path),
+            ("SECRET_KEY", str),
+            ("COOKIE_SECURE", str),
+            ("SCHEMA_ENABLED", _bool),
+            ("MAX_BODY_BYTES", int),
+            ("MAX_IMPORT_BYTES", int),
+            ("MAX_PHOTO_BYTES", int),
+            ("MAX_IMAGE_PIXELS", int),
+            ("LOGIN_FREE_FAILURES", int),
+        ):
+            if (raw := get(name)) is not None:
+                changes[name.lower()] = conv(raw)
+        if (raw := get("TOKEN_LIFETIME_HOURS")) is not None:
+            changes["token_lifetime"] = timedelta(hours=float(raw))
+        return replace(s, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,156 @@
+"""Logins, sessions, cookies, throttling and user administration."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import select, update
+
+from api.app import create_app
+from api.auth.models import AuthSession, User
+from api.auth.services import AuthService
+from api.cli import main as cli
+from api.db import utcnow
+from api.errors import TooManyRequests, Unauthorized
+from tests.helpers import PASSWORD, assert_problem, in_db, login
+
+
+
+
+def test_login_returns_token_user_and_cookie(client: TestClient, admin) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/api/auth/login", json={"username": "Admin ", "password": PASSWORD})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token"] and body["user"]["username"] == "admin" and body["user"]["role"] == "admin"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert "secure" not in cookie  # the test client talks to a local host over http
+    assert client.get("/api/auth/me").json()["username"] == "admin"  # the cookie alone authenticates
+    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['token']}"}).status_code == 200
+
+
+@pytest.mark.parametrize(("setting", "base_url", "secure"), [
+    ("auto", "http://testserver.local", True),
+    ("auto", "http://127.0.0.1:8000", False),
+    ("false", "http://floor.example", False),
+    ("true", "http://127.0.0.1", True),
+])
+def test_cookie_is_secure_except_on_localhost(settings, admin, setting, base_url, secure) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(replace(settings, cookie_secure=setting)), base_url=base_url) as c:
+        response = c.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+        assert ("; secure" in response.headers["set-cookie"].lower()) is secure
+
+
+def test_passwords_are_stored_with_argon2(client, admin, settings) -> None:  # type: ignore[no-untyped-def]
+    stored = in_db(settings.database_url, lambda s: s.scalar(select(User.password_hash)))
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_wrong_password_is_401_without_saying_which_part(client, admin) -> None:  # type: ignore[no-untyped-def]
+    wrong = assert_problem(client.post("/api/auth/login", json={"username": "admin", "password": "nope"}), 401)
+    nobody = assert_problem(client.post("/api/auth/login", json={"username": "ghost", "password": "nope"}), 401)
+    assert wrong["detail"] == nobody["detail"]
+
+
+def test_logout_ends_the_session(client, admin) -> None:  # type: ignore[no-untyped-def]
+    assert admin.post("/api/auth/logout").status_code == 204
+    assert_problem(admin.get("/api/auth/me"), 401)
+
+
+def test_token_expires_and_is_renewed_on_use(settings, admin) -> None:  # type: ignore[no-untyped-def]
+    assert settings.token_lifetime >= timedelta(days=7)
+    earlier = utcnow() - timedelta(days=3)
+
+    async def age(session):  # type: ignore[no-untyped-def]
+        await session.execute(update(AuthSession).values(last_used_at=earlier, expires_at=earlier + settings.token_lifetime))
+        await session.commit()
+
+    in_db(settings.database_url, age)
+    assert admin.get("/api/auth/me").status_code == 200
+    renewed = in_db(settings.database_url, lambda s: s.scalar(select(AuthSession.expires_at)))
+    assert renewed > utcnow() + settings.token_lifetime - timedelta(minutes=5)
+
+    async def expire(session):  # type: ignore[no-untyped-def]
+        await session.execute(update(AuthSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        await session.commit()
+
+    in_db(settings.database_url, expire)
+    assert_problem(admin.get("/api/auth/me"), 401)
+
+
+def test_admin_deactivates_and_reactivates(world) -> None:  # type: ignore[no-untyped-def]
+    inspector = world.inspector
+    assert world.admin.patch(f"/api/users/{inspector.id}", json={"active": False}).json()["active"] is False
+    assert_problem(inspector.get("/api/auth/me"), 401)
+    assert_problem(world.admin.client.post("/api/auth/login", json={"username": inspector.username,
+                                                                    "password": PASSWORD}), 401)
+    world.admin.patch(f"/api/users/{inspector.id}", json={"active": True})
+    assert login(world.admin.client, inspector.username).token
+
+
+def test_admin_resets_a_password(world) -> None:  # type: ignore[no-untyped-def]
+    target = world.merchandiser
+    assert world.admin.post(f"/api/users/{target.id}/password", json={"password": "a-new-password"}).status_code == 204
+    assert_problem(target.get("/api/auth/me"), 401)  # old sessions end
+    assert login(world.admin.client, target.username, "a-new-password").token
+
+
+def test_only_admins_manage_users(world) -> None:  # type: ignore[no-untyped-def]
+    for actor in (world.supervisor, world.merchandiser, world.inspector, world.factory_user):
+        assert_problem(actor.get("/api/users"), 403)
+        assert_problem(actor.post("/api/users", json={"username": "x", "password": "12345678", "role": "admin"}), 403)
+
+
+def test_factory_user_needs_a_factory(world) -> None:  # type: ignore[no-untyped-def]
+    problem = assert_problem(world.admin.post("/api/users", json={"username": "f", "password": "12345678",
+                                                                  "role": "factory"}), 422)
+    assert problem["field"] == "factory_id"
+
+
+def test_duplicate_username_is_409(world) -> None:  # type: ignore[no-untyped-def]
+    assert_problem(world.admin.post("/api/users", json={"username": world.inspector.username.upper(),
+                                                        "password": "12345678", "role": "inspector"}), 409)
+
+
+def test_failed_logins_slow_down_that_account_from_that_address(client, admin) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        assert client.post("/api/auth/login", json={"username": "admin", "password": "bad"}).status_code == 401
+    response = client.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+    problem = assert_problem(response, 429)
+    assert int(response.headers["retry-after"]) >= 1 and "try again" in problem["detail"].lower()
+
+
+def test_throttle_is_per_account_and_address(settings, admin) -> None:  # type: ignore[no-untyped-def]
+    """An attacker elsewhere cannot lock the user out; one account's typos don't block its neighbours."""
+
+    async def scenario(session):  # type: ignore[no-untyped-def]
+        from api.auth.services import UserService
+        from api.auth.models import Role
+
+        await UserService(session).create("colleague", PASSWORD, Role.merchandiser)
+        auth = AuthService(session, settings)
+        for _ in range(settings.login_free_failures + 3):
+            with pytest.raises((Unauthorized, TooManyRequests)):
+                await auth.login("admin", "guess", "203.0.113.9")
+        with pytest.raises(TooManyRequests):
+            await auth.login("admin", PASSWORD, "203.0.113.9")
+        assert (await auth.login("admin", PASSWORD, "10.1.1.5"))[2].username == "admin"  # the real user, elsewhere
+        assert (await auth.login("colleague", PASSWORD, "203.0.113.9"))[2].username == "colleague"  # same address
+
+    in_db(settings.database_url, scenario)
+
+
+def test_cli_manages_users(settings, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FLOORCHECK_DATABASE_URL", settings.database_url)
+    assert cli(["users", "create", "--username", "Zhang", "--password", "s3cret-pass", "--role", "supervisor"]) == 0
+    assert cli(["users", "create", "--username", "zhang", "--password", "s3cret-pass", "--role", "admin"]) == 1
+    assert cli(["users", "deactivate", "--username", "zhang"]) == 0
+    assert cli(["users", "reset-password", "--username", "zhang", "--password", "another-pass"]) == 0
+    assert cli(["users", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "zhang" in out and "inactive" in out
+    user = in_db(settings.database_url, lambda s: s.scalar(select(User).where(User.username == "zhang")))
+    assert user.role == "supervisor" and not user.active

@@ -1,0 +1,78 @@
+"""The app as a whole: health, docs, and precise problem+json answers to bad input."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from litestar.testing import TestClient
+
+from api.app import create_app
+from tests.helpers import assert_problem
+
+
+
+def test_health_is_public(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_schema_is_public_and_can_be_turned_off(client: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/schema/openapi.json").status_code == 200
+    with TestClient(create_app(replace(settings, schema_enabled=False))) as closed:
+        assert closed.get("/schema/openapi.json").status_code in {401, 404}
+
+
+def test_every_api_route_needs_a_user(client: TestClient) -> None:
+    for path in ("/api/orders", "/api/customers", "/api/users", "/api/auth/me", "/api/cartons/lookup?code=1"):
+        body = assert_problem(client.get(path), 401)
+        assert "log in" in body["detail"].lower()
+
+
+def test_a_bad_token_is_refused(client: TestClient) -> None:
+    assert_problem(client.get("/api/orders", headers={"Authorization": "Bearer nonsense"}), 401)
+
+
+def test_malformed_json_gets_400(world) -> None:  # type: ignore[no-untyped-def]
+    response = world.admin.post("/api/customers", content=b'{"code": "X", ', headers={"Content-Type": "application/json"})
+    assert_problem(response, 400)
+
+
+def test_wrong_type_names_the_field(world) -> None:  # type: ignore[no-untyped-def]
+    body = dict(code="X", name=12)
+    problem = assert_problem(world.admin.post("/api/customers", json=body), 400)
+    assert "name" in problem["detail"]
+
+
+def test_unknown_field_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    problem = assert_problem(world.admin.post("/api/customers", json={"code": "X", "name": "Y", "colour": 1}), 400)
+    assert "colour" in problem["detail"]
+
+
+def test_json_sent_as_text_plain_gets_415(world) -> None:  # type: ignore[no-untyped-def]
+    response = world.admin.post("/api/customers", content=b'{"code": "X", "name": "Y"}',
+                                headers={"Content-Type": "text/plain"})
+    assert_problem(response, 415)
+    assert world.admin.get("/api/customers").json() == world.customers  # nothing was written
+
+
+def test_too_large_body_gets_413(world) -> None:  # type: ignore[no-untyped-def]
+    response = world.admin.post("/api/customers", content=b"x" * 2_000_000, headers={"Content-Type": "application/json"})
+    assert_problem(response, 413)
+
+
+def test_unknown_route_is_problem_json(world) -> None:  # type: ignore[no-untyped-def]
+    assert_problem(world.admin.get("/api/nothing-here"), 404)
+
+
+def test_bad_query_parameter_names_it(world) -> None:  # type: ignore[no-untyped-def]
+    problem = assert_problem(world.admin.get("/api/orders?page=0"), 400)
+    assert "page" in problem["detail"]
+    problem = assert_problem(world.admin.get("/api/orders?ship_from=yesterday"), 400)
+    assert "ship_from" in problem["detail"]
+
+
+def test_pwa_shell_is_public(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code in {301, 302, 307, 308}
+    assert response.headers["location"] == "/app/"
