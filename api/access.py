@@ -38,3 +38,34 @@ async def visible_order(session: AsyncSession, user: User, order_id: uuid.UUID) 
 
 def may_edit_orders(user: User) -> bool:
     return user.role in STAFF
+
+
+def inspection_visible_to(user: User) -> ColumnElement[bool]:
+    """A filter on Inspection: a third-party inspector sees only their own work, a factory its orders'."""
+    if user.role in STAFF:
+        return true()
+    if user.role == Role.inspector:
+        return Inspection.assignee_id == user.id
+    if user.role == Role.factory and user.factory_id is not None:
+        return Inspection.order_id.in_(select(Order.id).where(Order.factory_id == user.factory_id))
+    return false()
+
+
+def inspection_not_found() -> NotFound:
+    return NotFound("No such inspection.", detail_zh="验货记录不存在。")
+
+
+async def visible_inspection(session: AsyncSession, user: User, inspection_id: uuid.UUID) -> tuple[Inspection, Order]:
+    row = (await session.execute(
+        select(Inspection, Order).join(Order, Order.id == Inspection.order_id)
+        .where(Inspection.id == inspection_id, inspection_visible_to(user)))).first()
+    if row is None:
+        raise inspection_not_found()
+    return row[0], row[1]
+
+
+def may_write_inspection(user: User, inspection: Inspection, order: Order) -> bool:
+    """The assigned inspector, the order's merchandiser, supervisors and admins record findings."""
+    if user.role in {Role.admin, Role.supervisor} or inspection.assignee_id == user.id:
+        return user.role != Role.factory
+    return user.role == Role.merchandiser and order.merchandiser_id in (None, user.id)

@@ -23,7 +23,12 @@ from api.auth.models import User
 from api.db import create_engine, create_sessionmaker
 from api.deps import DB
 from api.errors import UnsupportedMedia, problem_details_plugin
-from api.inspections.controllers import BookingController
+from api.inspections.controllers import (
+    BookingController, FollowUpController, InspectionController, LibraryController, SamplingController,
+    SpecSheetController,
+)
+from api.media.controllers import InspectionPhotoController, MediaController, PhotoController, PhotoEditController
+from api.media.storage import LocalStorage, Storage
 from api.orders.controllers import (
     CartonController, CustomerController, FactoryController, OrderController, PackingListController,
 )
@@ -39,6 +44,10 @@ async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
 
 def provide_settings(state: State) -> Settings:
     return state.settings
+
+
+def provide_storage(state: State) -> Storage:
+    return state.storage
 
 
 def provide_user(request: Request[User, Any, Any]) -> User:
@@ -87,17 +96,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
     ) if settings.schema_enabled else None
     uploads = Router(path="/", route_handlers=[PackingListController],
                      request_max_body_size=settings.max_import_bytes)
+    # A 12 MP phone photo is far over the app-wide limit.
+    photo_uploads = Router(path="/", route_handlers=[PhotoController],
+                           request_max_body_size=settings.max_photo_bytes)
     static = create_static_files_router(path="/app", directories=[settings.static_dir], html_mode=True,
                                         opt={"exclude_from_auth": True})
     return Litestar(
         route_handlers=[health, index, AuthController, UserController, CustomerController, FactoryController,
-                        OrderController, CartonController, BookingController, uploads, static],
-        state=State({"settings": settings}),
+                        OrderController, CartonController, BookingController, InspectionController, FollowUpController,
+                        SpecSheetController, LibraryController, SamplingController, PhotoEditController,
+                        InspectionPhotoController, MediaController, uploads, photo_uploads, static],
+        state=State({"settings": settings, "storage": LocalStorage(settings.media_dir)}),
         lifespan=[database],
         dependencies={
             "db": Provide(provide_db),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "user": Provide(provide_user, sync_to_thread=False),
+            "storage": Provide(provide_storage, sync_to_thread=False),
         },
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=public)],
         before_request=require_json_body,

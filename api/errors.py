@@ -70,7 +70,7 @@ class BadParameter(DomainError):
         super().__init__(detail, param=param, **extra)
 
 
-def _problem(status: int, detail: str, *, kind: str | None = None, headers: dict[str, str] | None = None,
+def _problem(status: int, detail: str, /, *, kind: str | None = None, headers: dict[str, str] | None = None,
              **extra: Any) -> ProblemDetailsException:
     phrase = HTTPStatus(status).phrase
     return ProblemDetailsException(

@@ -1,7 +1,19 @@
 """Imports every area's models so that metadata and relationships are complete."""
 
 from api.auth.models import AuthSession, LoginFailure, User  # noqa: F401
-from api.inspections.models import Inspection  # noqa: F401
+from api.inspections.models import (  # noqa: F401
+    ChecklistAnswer,
+    ChecklistTemplate,
+    Defect,
+    DefectCode,
+    Inspection,
+    InspectionCarton,
+    Measurement,
+    Scan,
+    Signature,
+    SpecSheet,
+)
+from api.media.models import Photo  # noqa: F401
 from api.orders.models import (  # noqa: F401
     Carton,
     CartonItem,

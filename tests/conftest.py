@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -21,6 +21,8 @@ from api.app import create_app
 from api.auth.models import Role
 from api.auth.services import UserService
 from api.db import Base, create_engine, create_sessionmaker, migrate
+from api.inspections.library import seed_rows
+from api.inspections.models import ChecklistTemplate, DefectCode
 from api.settings import Settings
 from tests.helpers import PASSWORD, PG_URL, Actor, World, login, order_body
 
@@ -65,10 +67,14 @@ def pg_database() -> Iterator[str]:
 
 
 async def _truncate(url: str) -> None:
+    """Empty every table and put back the seed data the migrations ship."""
     engine = create_async_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    codes, templates = seed_rows()
     async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+        await conn.execute(insert(DefectCode), codes)
+        await conn.execute(insert(ChecklistTemplate), templates)
     await engine.dispose()
 
 

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import msgspec
+
+from api.orders.schemas import CartonItemOut, OrderSummary
 from api.schemas import Input, Output
 
 InspectionType = Literal["pre_production", "in_process", "pre_shipment", "container_loading"]
+Severity = Literal["critical", "major", "minor"]
+Stage = Literal["cutting", "sewing", "finishing", "packing"]
+Decision = Literal["accepted", "rejected", "on_hold", "accepted_with_concession"]
+Note = Annotated[str, msgspec.Meta(max_length=4000)]
+Short = Annotated[str, msgspec.Meta(max_length=200)]
+PhotoIds = Annotated[list[UUID], msgspec.Meta(max_length=50)]
 
 
 class BookingIn(Input):
@@ -25,3 +34,414 @@ class BookingOut(Output):
     scheduled_for: date | None
     version: int
     created_at: datetime
+
+
+class InspectionPut(Input):
+    """The whole editable state of an inspection; `version` is the one this edit was based on (0: new)."""
+
+    order_id: UUID
+    type: InspectionType
+    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    status: Literal["scheduled", "in_progress"] = "in_progress"
+    assignee_id: UUID | None = None
+    scheduled_for: date | None = None
+    lot_size: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None = None
+    aql_level: str | None = None  # null: the order's, else the customer's, else level II
+    aql_critical: str | None = None
+    aql_major: str | None = None
+    aql_minor: str | None = None
+    units_inspected: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] = 0
+    production_stage: Stage | None = None
+    percent_complete: Annotated[int, msgspec.Meta(ge=0, le=100)] | None = None
+    notes: Note = ""
+    checklist_template_id: UUID | None = None
+
+
+class PlanOut(Output):
+    code_letter: str
+    sample_size: int
+    accept: int
+    reject: int
+    full_inspection: bool
+
+
+class PickedCartonOut(Output):
+    carton_id: UUID
+    number: int
+    barcode: str
+    reason: str
+    scanned: bool
+    missing_reason: str
+    items: list[CartonItemOut]
+
+
+class DefectPut(Input):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    severity: Severity
+    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    count: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1
+    sample_unit: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    carton_number: int | None = None
+    location: Short = ""
+    note: Note = ""
+    photo_ids: PhotoIds = []
+    follow_up: bool = False
+    follow_up_owner_id: UUID | None = None
+    follow_up_due: date | None = None
+
+
+class DefectOut(Output):
+    id: UUID
+    version: int
+    code: str
+    severity: str
+    count: int
+    sample_unit: str
+    carton_number: int | None
+    location: str
+    note: str
+    photo_ids: list[str]
+    follow_up: bool
+    follow_up_owner_id: UUID | None
+    follow_up_due: date | None
+    closed_at: datetime | None
+    closed_note: str
+    closed_photo_ids: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class MeasurementPut(Input):
+    sample_unit: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    size: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    point: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    reading: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    note: Note = ""
+    photo_ids: PhotoIds = []
+
+
+class MeasurementOut(Output):
+    id: UUID
+    version: int
+    sample_unit: str
+    size: str
+    point: str
+    reading: str
+    value: str
+    unit: str
+    spec: str
+    deviation: str
+    within: bool
+    note: str
+    photo_ids: list[str]
+
+
+class ChecklistAnswerPut(Input):
+    item_key: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    result: Literal["pass", "fail", "na"]
+    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    value: Annotated[str, msgspec.Meta(max_length=24)] | None = None
+    note: Note = ""
+    photo_ids: PhotoIds = []
+
+
+class ChecklistAnswerOut(Output):
+    id: UUID
+    version: int
+    item_key: str
+    result: str
+    value: str | None
+    severity: str | None
+    note: str
+    photo_ids: list[str]
+
+
+class ChecklistItem(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    key: Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
+    label: Short
+    label_zh: Short
+    kind: Literal["check", "value"] = "check"
+    limit: str | None = None
+    unit: str | None = None
+    fail_severity: Severity = "major"
+
+
+class ChecklistTemplateIn(Input):
+    name: Short
+    name_zh: Short
+    items: Annotated[list[ChecklistItem], msgspec.Meta(min_length=1, max_length=100)]
+
+
+class ChecklistTemplateOut(Output):
+    id: UUID
+    code: str
+    name: str
+    name_zh: str
+    items: list[ChecklistItem]
+    version: int
+
+
+class SpecPoint(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    name: Short
+    name_zh: Short = ""
+    tol_minus: str
+    tol_plus: str | None = None  # null: the same as tol_minus
+    specs: dict[str, str]  # size → spec value, as typed ("15 3/8" in inch sheets)
+
+
+class SpecSheetPut(Input):
+    points: Annotated[list[SpecPoint], msgspec.Meta(max_length=200)]
+    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    unit: Literal["cm", "inch"] = "cm"
+    defect_severity: Severity = "major"
+
+
+class SpecSheetOut(Output):
+    order_id: UUID
+    version: int
+    unit: str
+    defect_severity: str
+    points: list[SpecPoint]
+
+
+class DefectCodeIn(Input):
+    category: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    name_en: Short
+    name_zh: Short
+    default_severity: Severity
+    active: bool = True
+
+
+class DefectCodeOut(Output):
+    code: str
+    category: str
+    name_en: str
+    name_zh: str
+    default_severity: str
+    active: bool
+
+
+class ScanIn(Input):
+    id: UUID
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class ScanOut(Output):
+    id: UUID
+    text: str
+    verdict: str
+    message: str
+    message_zh: str
+    carton_id: UUID | None
+    carton_number: int | None
+    order_line_id: UUID | None
+    sku: str | None
+    scanned_at: datetime
+
+
+class SignatureIn(Input):
+    role: Literal["inspector", "factory"]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    image_png: Annotated[str, msgspec.Meta(max_length=400_000)] | None = None  # base64; null: a typed name
+
+
+class SignatureOut(Output):
+    role: str
+    name: str
+    has_image: bool
+    signed_at: datetime
+    by_id: UUID | None
+
+
+class MissingCarton(Input):
+    carton_number: int
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=1000)]
+
+
+class SubmitIn(Input):
+    version: int
+    missing_cartons: list[MissingCarton] = []
+
+
+class ReviewIn(Input):
+    decision: Decision
+    note: Note = ""
+
+
+class AbortIn(Input):
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
+
+
+class RevisionIn(Input):
+    id: UUID  # the new revision's id, made by the client
+
+
+class FollowUpClose(Input):
+    note: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    photo_ids: PhotoIds = []
+
+
+class ResultOut(Output):
+    overall: str
+    units_inspected: int
+    severities: dict[str, dict[str, Any]]
+    counting: str = "defects"  # garment practice: defects are counted, not defective units
+
+
+class InspectionSummary(Output):
+    id: UUID
+    order_id: UUID
+    po_number: str
+    style_number: str
+    type: str
+    status: str
+    assignee_id: UUID | None
+    scheduled_for: date | None
+    lot_size: int | None
+    units_inspected: int
+    verdict: str | None
+    review_decision: str | None
+    revision_of_id: UUID | None
+    superseded_by_id: UUID | None
+    submitted_at: datetime | None
+    version: int
+    updated_at: datetime
+
+
+class InspectionOut(Output):
+    id: UUID
+    version: int
+    order: OrderSummary
+    type: str
+    status: str
+    assignee_id: UUID | None
+    scheduled_for: date | None
+    revision_of_id: UUID | None
+    superseded_by_id: UUID | None
+    lot_size: int | None
+    aql_level: str
+    aql_critical: str
+    aql_major: str
+    aql_minor: str
+    mode: str
+    mode_reason: str
+    mode_reason_zh: str
+    plans: dict[str, PlanOut]
+    units_inspected: int
+    production_stage: str | None
+    percent_complete: int | None
+    notes: str
+    carton_seed: str | None
+    packing_list_id: UUID | None
+    cartons: list[PickedCartonOut]
+    defects: list[DefectOut]
+    measurements: list[MeasurementOut]
+    checklist: ChecklistTemplateOut | None
+    checklist_answers: list[ChecklistAnswerOut]
+    spec_sheet: SpecSheetOut | None
+    scans: list[ScanOut]
+    signatures: list[SignatureOut]
+    result: ResultOut
+    verdict: str | None
+    started_at: datetime | None
+    submitted_at: datetime | None
+    review_decision: str | None
+    review_note: str
+    reviewed_at: datetime | None
+    abort_reason: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class AqlPlanOut(Output):
+    code_letter: str
+    sample_size: int
+    accept: int
+    reject: int
+    full_inspection: bool
+
+
+class SwitchingOut(Output):
+    factory_id: UUID
+    mode: str
+    reason: str
+    reason_zh: str
+    switching_score: int
+    discontinue: bool
+    reduced_allowed: bool
+
+
+class ReducedInspectionIn(Input):
+    allowed: bool
+
+
+def defect_out(d: Any) -> DefectOut:
+    return DefectOut(
+        id=d.id, version=d.version, code=d.code, severity=d.severity, count=d.count, sample_unit=d.sample_unit,
+        carton_number=d.carton_number, location=d.location, note=d.note, photo_ids=d.photo_ids,
+        follow_up=d.follow_up, follow_up_owner_id=d.follow_up_owner_id, follow_up_due=d.follow_up_due,
+        closed_at=d.closed_at, closed_note=d.closed_note, closed_photo_ids=d.closed_photo_ids,
+        created_at=d.created_at, updated_at=d.updated_at)
+
+
+def measurement_out(m: Any) -> MeasurementOut:
+    return MeasurementOut(id=m.id, version=m.version, sample_unit=m.sample_unit, size=m.size, point=m.point,
+                          reading=m.reading, value=m.value, unit=m.unit, spec=m.spec, deviation=m.deviation,
+                          within=m.within, note=m.note, photo_ids=m.photo_ids)
+
+
+def answer_out(a: Any) -> ChecklistAnswerOut:
+    return ChecklistAnswerOut(id=a.id, version=a.version, item_key=a.item_key, result=a.result, value=a.value,
+                              severity=a.severity, note=a.note, photo_ids=a.photo_ids)
+
+
+def template_out(t: Any) -> ChecklistTemplateOut:
+    return ChecklistTemplateOut(id=t.id, code=t.code, name=t.name, name_zh=t.name_zh, version=t.version,
+                                items=msgspec.convert(t.items, list[ChecklistItem]))
+
+
+def spec_sheet_out(s: Any) -> SpecSheetOut:
+    return SpecSheetOut(order_id=s.order_id, version=s.version, unit=s.unit, defect_severity=s.defect_severity,
+                        points=msgspec.convert(s.points, list[SpecPoint]))
+
+
+def defect_code_out(c: Any) -> DefectCodeOut:
+    return DefectCodeOut(code=c.code, category=c.category, name_en=c.name_en, name_zh=c.name_zh,
+                         default_severity=c.default_severity, active=c.active)
+
+
+def scan_out(s: Any) -> ScanOut:
+    data = s.data or {}
+    return ScanOut(id=s.id, text=s.text, verdict=s.verdict, message=data.get("message", ""),
+                   message_zh=data.get("message_zh", ""), carton_id=s.carton_id,
+                   carton_number=data.get("carton_number"), order_line_id=s.order_line_id, sku=data.get("sku"),
+                   scanned_at=s.scanned_at)
+
+
+def signature_out(s: Any) -> SignatureOut:
+    return SignatureOut(role=s.role, name=s.name, has_image=s.image_png is not None, signed_at=s.signed_at,
+                        by_id=s.by_id)
+
+
+def summary_out(i: Any, order: Any) -> InspectionSummary:
+    return InspectionSummary(
+        id=i.id, order_id=i.order_id, po_number=order.po_number, style_number=order.style_number, type=i.type,
+        status=i.status, assignee_id=i.assignee_id, scheduled_for=i.scheduled_for, lot_size=i.lot_size,
+        units_inspected=i.units_inspected, verdict=i.verdict, review_decision=i.review_decision,
+        revision_of_id=i.revision_of_id, superseded_by_id=i.superseded_by_id, submitted_at=i.submitted_at,
+        version=i.version, updated_at=i.updated_at)
+
+
+def result_out(result: Any, units_inspected: int) -> ResultOut:
+    if result is None:
+        return ResultOut(overall="pending", units_inspected=units_inspected, severities={})
+    data = result.to_dict()
+    return ResultOut(overall=data["overall"], units_inspected=data["units_inspected"], severities=data["severities"])
+
+
+def switching_out(factory: Any, state: Any) -> SwitchingOut:
+    return SwitchingOut(factory_id=factory.id, mode=state.mode, reason=state.reason, reason_zh=state.reason_zh,
+                        switching_score=state.switching_score, discontinue=state.discontinue,
+                        reduced_allowed=factory.reduced_allowed)

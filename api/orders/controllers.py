@@ -127,6 +127,7 @@ class OrderController(Controller):
 @dataclass
 class PackingListUpload:
     file: UploadFile
+    reason: str | None = None  # needed when cartons were already picked from the list it replaces
 
 
 class PackingListController(Controller):
@@ -140,7 +141,8 @@ class PackingListController(Controller):
         self, order_id: FromPath[UUID], data: MultipartBody[PackingListUpload], db: DB, user: CurrentUser,
     ) -> PackingListOut:
         content = await data.file.read()
-        packing_list = await PackingListService(db, user).import_file(order_id, data.file.filename or "", content)
+        packing_list = await PackingListService(db, user).import_file(order_id, data.file.filename or "", content,
+                                                                      data.reason)
         return PackingListOut(**packing_list_fields(packing_list))
 
     @get("/{order_id:uuid}/packing-list", operation_id="getPackingList")

@@ -36,6 +36,8 @@ class Factory(Base):
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(400), default="")
     contact: Mapped[str] = mapped_column(String(200), default="")
+    # A supervisor allows reduced inspection; the switching rules decide when it applies.
+    reduced_allowed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

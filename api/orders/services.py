@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from api.access import order_not_found, order_visible_to, visible_order
-from api.auth.models import STAFF, User
+from api.auth.models import STAFF, Role, User
 from api.barcodes import gs1
 from api.db import new_id, utcnow
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.inspections.models import Inspection
 from api.orders.models import Carton, CartonItem, Customer, Factory, Order, OrderEvent, OrderLine, PackingList
+from api.inspections.cartons import draw
+from api.orders.timeline import record_event
 from api.orders.packing import CartonSpec, LineRef, PackingListInvalid, parse_packing_list, read_table
 
 AQL_FIELDS = ("aql_level", "aql_critical", "aql_major", "aql_minor")
@@ -55,15 +57,6 @@ def require_staff(user: User) -> None:
     if user.role not in STAFF:
         raise Forbidden("Only merchandisers, supervisors and admins may change orders.",
                         detail_zh="只有跟单员、主管和管理员可以修改订单。")
-
-
-async def record_event(session: AsyncSession, order_id: uuid.UUID, kind: str, message: str,
-                       actor: User | None = None, **data: Any) -> OrderEvent:
-    """Append to the order's timeline (in the caller's transaction)."""
-    event = OrderEvent(order_id=order_id, kind=kind, message=message, actor_id=actor.id if actor else None,
-                       data=data, at=utcnow())
-    session.add(event)
-    return event
 
 
 class CatalogueService:
@@ -166,6 +159,8 @@ class OrderService:
                            detail_zh="订单已被他人修改，请刷新后重试。", current_version=order.version)
         check_aql_fields(values)
         await self._check_refs(values)
+        if values.get("status") == "shipped" and order.status != "shipped":
+            await self._check_may_ship(order)
         changed = {k: v for k, v in values.items() if getattr(order, k) != v}
         if not changed:
             return order
@@ -223,6 +218,17 @@ class OrderService:
         return list(await self.session.scalars(
             select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)))
 
+    async def _check_may_ship(self, order: Order) -> None:
+        latest = await self.session.scalar(
+            select(Inspection).where(Inspection.order_id == order.id, Inspection.type == "pre_shipment",
+                                     Inspection.status != "aborted", Inspection.superseded_by_id.is_(None))
+            .order_by(Inspection.created_at.desc()).limit(1))
+        if latest is None or latest.review_decision not in {"accepted", "accepted_with_concession"}:
+            state = "has no pre-shipment inspection" if latest is None else (
+                f"'s latest pre-shipment inspection is {latest.review_decision or latest.status}")
+            raise Invalid(f"This order cannot ship: it{state}. Its latest pre-shipment inspection must be accepted.",
+                          detail_zh="该订单不能出货：最近一次尾期验货尚未被接受。", field="status")
+
     async def _line(self, order: Order, line_id: uuid.UUID) -> OrderLine:
         line = await self.session.get(OrderLine, line_id)
         if line is None or line.order_id != order.id:
@@ -268,9 +274,19 @@ class PackingListService:
         self.session = session
         self.user = user
 
-    async def import_file(self, order_id: uuid.UUID, filename: str, data: bytes) -> PackingList:
+    async def import_file(self, order_id: uuid.UUID, filename: str, data: bytes,
+                          reason: str | None = None) -> PackingList:
         order = await visible_order(self.session, self.user, order_id)
         require_staff(self.user)
+        drawn = list(await self.session.scalars(select(Inspection).where(
+            Inspection.order_id == order.id, Inspection.status.in_(("scheduled", "in_progress")),
+            Inspection.carton_seed.is_not(None))))
+        if drawn and self.user.role not in {Role.admin, Role.supervisor}:
+            raise Forbidden("Cartons were already picked from this packing list: only a supervisor can replace it.",
+                            detail_zh="已按此装箱单抽箱，只有主管可以重新导入。")
+        if drawn and not (reason or "").strip():
+            raise Invalid("Say why the packing list is replaced: the picked cartons will be drawn again.",
+                          detail_zh="请说明重新导入的原因：将重新抽箱。", field="reason")
         lines = list(await self.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
         refs = [LineRef(str(line.id), line.sku, line.colour, line.size) for line in lines]
         try:
@@ -313,6 +329,9 @@ class PackingListService:
                            packing_list_id=str(packing_list.id), version=packing_list.version,
                            cartons=len(cartons), replaced_version=previous.version if previous else None,
                            filename=filename)
+        await self.session.flush()
+        for inspection in drawn:
+            await draw(self.session, inspection, self.user, reason)
         await self.session.commit()
         return packing_list
 
@@ -330,7 +349,7 @@ class PackingListService:
     async def cartons(self, packing_list_id: uuid.UUID) -> list[tuple[Carton, list[tuple[CartonItem, OrderLine]]]]:
         cartons = list(await self.session.scalars(
             select(Carton).where(Carton.packing_list_id == packing_list_id).order_by(Carton.number)))
-        return await self._with_items(cartons)
+        return await self.with_items(cartons)
 
     async def lookup(self, code: str) -> tuple[Carton, list[tuple[CartonItem, OrderLine]], Order, Customer, Factory]:
         barcode = carton_code(code)
@@ -344,10 +363,10 @@ class PackingListService:
             raise NotFound(f"No carton with code {barcode} on any order you can see.",
                            detail_zh=f"在您可见的订单中找不到条码为 {barcode} 的箱子。", code=barcode)
         carton, order, customer, factory = row
-        [(carton, items)] = await self._with_items([carton])
+        [(carton, items)] = await self.with_items([carton])
         return carton, items, order, customer, factory
 
-    async def _with_items(self, cartons: list[Carton]) -> list[tuple[Carton, list[tuple[CartonItem, OrderLine]]]]:
+    async def with_items(self, cartons: list[Carton]) -> list[tuple[Carton, list[tuple[CartonItem, OrderLine]]]]:
         by_carton: dict[uuid.UUID, list[tuple[CartonItem, OrderLine]]] = {c.id: [] for c in cartons}
         ids = list(by_carton)
         for start in range(0, len(ids), 500):

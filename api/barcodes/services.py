@@ -1,0 +1,140 @@
+"""Scans of carton and unit barcodes during an inspection, resolved against the packing list."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.access import order_visible_to
+from api.auth.models import User
+from api.barcodes import gs1
+from api.db import utcnow
+from api.errors import Conflict
+from api.inspections.models import Inspection, InspectionCarton, Scan
+from api.inspections.services import InspectionService, require_open, require_writer
+from api.orders.models import Carton, CartonItem, Order, OrderLine
+
+# verdict → (English, 中文); {n} is the carton number, {po} the other order, {sku} the unit's SKU
+MESSAGES: dict[str, tuple[str, str]] = {
+    "ok": ("Carton {n}: picked, opened.", "第 {n} 箱：已抽中，已开箱。"),
+    "ok_unit": ("Unit {sku} belongs to this order.", "产品 {sku} 属于本订单。"),
+    "not_on_packing_list": ("Not on this order's packing list.", "不在本订单的装箱单中。"),
+    "other_order": ("This belongs to order {po}, not to this one.", "此条码属于订单 {po}，不是本订单。"),
+    "already_scanned": ("Carton {n} was scanned already.", "第 {n} 箱已扫描过。"),
+    "not_selected": ("Carton {n} was not picked: open a picked carton.", "第 {n} 箱未被抽中，请打开抽中的箱子。"),
+    "bad_check_digit": ("The check digit is wrong: scan again or type the code.", "校验位错误，请重新扫描或手动输入。"),
+    "gtin_mismatch": ("Unit {sku} does not belong in carton {n}.", "产品 {sku} 不应在第 {n} 箱中。"),
+}
+
+
+@dataclass
+class Resolution:
+    verdict: str
+    carton: Carton | None = None
+    line: OrderLine | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def data(self) -> dict[str, Any]:
+        key = "ok_unit" if self.verdict == "ok" and self.carton is None else self.verdict
+        english, chinese = MESSAGES[key]
+        values = {"n": self.carton.number if self.carton else "", "sku": self.line.sku if self.line else "",
+                  **self.values}
+        return {"message": english.format(**values), "message_zh": chinese.format(**values),
+                "carton_number": self.carton.number if self.carton else None,
+                "sku": self.line.sku if self.line else None}
+
+
+class ScanService:
+    def __init__(self, session: AsyncSession, user: User) -> None:
+        self.session = session
+        self.user = user
+
+    async def record(self, inspection_id: uuid.UUID, scan_id: uuid.UUID, text: str,
+                     extra: dict[str, Any] | None = None) -> tuple[Scan, bool]:
+        """Store the scan with its verdict. The phone's id makes a replay return the stored scan."""
+        inspection, order = await InspectionService(self.session, self.user).load(inspection_id)
+        existing = await self.session.get(Scan, scan_id)
+        if existing is not None:
+            if existing.inspection_id == inspection.id and existing.text == text:
+                return existing, False
+            raise Conflict("This scan id was used for another code.", detail_zh="该扫描编号已用于其他条码。")
+        require_writer(self.user, inspection, order)
+        require_open(inspection)
+        found = await self.resolve(inspection, order, text.strip())
+        scan = Scan(id=scan_id, inspection_id=inspection.id, text=text, verdict=found.verdict,
+                    carton_id=found.carton.id if found.carton else None,
+                    order_line_id=found.line.id if found.line else None,
+                    data=found.data() | (extra or {}), scanned_at=utcnow(), by_id=self.user.id)
+        self.session.add(scan)
+        if inspection.status == "scheduled":
+            inspection.status, inspection.started_at = "in_progress", utcnow()
+        await self.session.commit()
+        return scan, True
+
+    async def resolve(self, inspection: Inspection, order: Order, text: str) -> Resolution:
+        own = await self._carton(text)  # a customer's own carton code is taken as printed
+        if own is not None:
+            return await self._carton_verdict(inspection, order, own)
+        parsed = gs1.parse(text)
+        if any(error.code == "bad_check_digit" for error in parsed.errors):
+            return Resolution("bad_check_digit")
+        elements = {e.ai: e.value for e in parsed.elements}
+        if "00" in elements:
+            carton = await self._carton(elements["00"])
+            return await self._carton_verdict(inspection, order, carton) if carton else Resolution("not_on_packing_list")
+        gtin = elements.get("01") or elements.get("02")
+        if gtin:
+            return await self._unit_verdict(inspection, order, gs1.normalize_gtin(gtin))
+        return Resolution("not_on_packing_list")
+
+    async def _carton(self, code: str) -> Carton | None:
+        return await self.session.scalar(select(Carton).where(Carton.barcode == code, Carton.is_current).limit(1))
+
+    async def _carton_verdict(self, inspection: Inspection, order: Order, carton: Carton) -> Resolution:
+        if carton.order_id != order.id:
+            return await self._elsewhere(carton.order_id, Resolution("other_order"))
+        picked = await self.session.scalar(select(InspectionCarton.id).where(
+            InspectionCarton.inspection_id == inspection.id, InspectionCarton.carton_id == carton.id,
+            InspectionCarton.active))
+        if picked is None:
+            return Resolution("not_selected", carton)
+        earlier = await self.session.scalar(select(Scan.id).where(
+            Scan.inspection_id == inspection.id, Scan.carton_id == carton.id, Scan.verdict == "ok").limit(1))
+        return Resolution("already_scanned" if earlier else "ok", carton)
+
+    async def _unit_verdict(self, inspection: Inspection, order: Order, gtin: str) -> Resolution:
+        lines = list(await self.session.scalars(select(OrderLine).where(OrderLine.gtin.is_not(None))
+                                                .where(OrderLine.gtin.in_(_gtin_forms(gtin)))))
+        line = next((x for x in lines if x.order_id == order.id), None)
+        if line is None:
+            other = next((x.order_id for x in lines), None)
+            return await self._elsewhere(other, Resolution("other_order")) if other else Resolution(
+                "not_on_packing_list")
+        # A unit is checked against the carton opened last: it must be among that carton's contents.
+        last = await self.session.scalar(
+            select(Carton).join(Scan, Scan.carton_id == Carton.id)
+            .where(Scan.inspection_id == inspection.id, Scan.verdict.in_(("ok", "already_scanned")))
+            .order_by(Scan.scanned_at.desc()).limit(1))
+        if last is not None:
+            packed = set(await self.session.scalars(select(CartonItem.order_line_id).where(
+                CartonItem.carton_id == last.id)))
+            if line.id not in packed:
+                return Resolution("gtin_mismatch", last, line)
+        return Resolution("ok", None, line)
+
+    async def _elsewhere(self, order_id: uuid.UUID | None, found: Resolution) -> Resolution:
+        """Name the other order only to a user who may see it; a verdict never reveals a hidden order."""
+        other = await self.session.scalar(select(Order).where(Order.id == order_id, order_visible_to(self.user)))
+        if other is None:
+            return Resolution("not_on_packing_list")
+        found.values["po"] = other.po_number
+        return found
+
+
+def _gtin_forms(gtin14: str) -> list[str]:
+    """The ways one GTIN may be written on an order line: GTIN-14 and its shorter zero-stripped forms."""
+    return [gtin14[14 - n:] for n in (14, 13, 12, 8) if set(gtin14[: 14 - n]) <= {"0"}]

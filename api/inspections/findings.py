@@ -1,0 +1,258 @@
+"""Findings of an inspection (defects, measurements, checklist answers), follow-ups, spec sheets and the library."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.access import inspection_visible_to, visible_order
+from api.auth.models import Role, User
+from api.db import utcnow
+from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.inspections.grading import grade, parse_reading
+from api.inspections.models import (
+    ChecklistAnswer, ChecklistTemplate, Defect, DefectCode, Inspection, Measurement, SpecSheet,
+)
+from api.inspections.schemas import answer_out, defect_out, measurement_out, spec_sheet_out
+from api.inspections.services import InspectionService, require_open, require_writer
+from api.orders.services import require_staff
+from api.orders.timeline import record_event
+from api.sync import apply, same_content, stale_edit
+
+FINDING_OUT = {Defect: defect_out, Measurement: measurement_out, ChecklistAnswer: answer_out}
+
+
+class FindingService:
+    def __init__(self, session: AsyncSession, user: User) -> None:
+        self.session = session
+        self.user = user
+        self.inspections = InspectionService(session, user)
+
+    async def _put(self, model: Any, inspection_id: uuid.UUID, finding_id: uuid.UUID, desired: dict[str, Any],
+                   base_version: int, check: Any = None) -> tuple[Any, bool]:
+        """Create, replay or edit one client-made finding. Findings freeze when the inspection is submitted."""
+        inspection, order = await self.inspections.load(inspection_id)
+        existing = await self.session.get(model, finding_id)
+        if existing is not None and existing.inspection_id != inspection.id:
+            raise Conflict("This id belongs to a record of another inspection.", detail_zh="该编号属于另一次验货的记录。")
+        if check is not None:
+            desired = await check(inspection, order, desired)
+        if existing is not None and same_content(existing, desired):
+            return existing, False  # a replay, even one arriving after submission
+        require_writer(self.user, inspection, order)
+        require_open(inspection)
+        if existing is not None and base_version != existing.version:
+            raise stale_edit(existing, base_version, FINDING_OUT[model](existing))
+        record = existing or model(id=finding_id, inspection_id=inspection.id, version=0, created_at=utcnow())
+        apply(record, desired)
+        record.updated_at = utcnow()
+        if inspection.status == "scheduled":
+            inspection.status, inspection.started_at = "in_progress", utcnow()
+        inspection.updated_at = utcnow()
+        self.session.add(record)
+        await self.session.commit()
+        return record, existing is None
+
+    async def put_defect(self, inspection_id: uuid.UUID, defect_id: uuid.UUID, values: dict[str, Any]) -> tuple[Defect, bool]:
+        base_version = values.pop("version")
+        values["photo_ids"] = [str(p) for p in values["photo_ids"]]
+
+        async def check(inspection: Inspection, _order: Any, desired: dict[str, Any]) -> dict[str, Any]:
+            code = await self.session.get(DefectCode, desired["code"])
+            if code is None or not code.active:
+                raise Invalid(f"Unknown defect code {desired['code']!r}.", detail_zh="缺陷代码不存在。", field="code")
+            if desired["follow_up"] and inspection.type != "in_process":
+                raise Invalid("Follow-up (整改) is for in-process inspections.", detail_zh="整改跟进仅用于中期验货。",
+                              field="follow_up")
+            if desired["follow_up_owner_id"] and await self.session.get(User, desired["follow_up_owner_id"]) is None:
+                raise Invalid("Unknown follow-up owner.", detail_zh="整改负责人不存在。", field="follow_up_owner_id")
+            return desired
+
+        return await self._put(Defect, inspection_id, defect_id, values, base_version, check)
+
+    async def put_measurement(self, inspection_id: uuid.UUID, measurement_id: uuid.UUID,
+                              values: dict[str, Any]) -> tuple[Measurement, bool]:
+        base_version = values.pop("version")
+        values["photo_ids"] = [str(p) for p in values["photo_ids"]]
+
+        async def check(inspection: Inspection, order: Any, desired: dict[str, Any]) -> dict[str, Any]:
+            sheet = await self.session.get(SpecSheet, order.id)
+            if sheet is None:
+                raise Invalid("This order has no spec sheet yet.", detail_zh="该订单还没有尺寸表。")
+            point = next((p for p in sheet.points if p["code"] == desired["point"]), None)
+            if point is None:
+                raise Invalid(f"Point of measure {desired['point']!r} is not on the spec sheet.",
+                              detail_zh="尺寸表中没有该测量部位。", field="point")
+            spec_text = point["specs"].get(desired["size"])
+            if spec_text is None:
+                raise Invalid(f"The spec sheet has no {desired['point']} value for size {desired['size']}.",
+                              detail_zh="尺寸表中没有该尺码的数值。", field="size")
+            try:
+                value = parse_reading(desired["reading"], sheet.unit)
+            except ValueError as exc:
+                raise Invalid(str(exc), detail_zh="读数无法识别。", field="reading") from None
+            spec = parse_reading(spec_text, sheet.unit)
+            tol_minus = parse_reading(point["tol_minus"], sheet.unit)
+            tol_plus = parse_reading(point.get("tol_plus") or point["tol_minus"], sheet.unit)
+            graded = grade(value, spec, tol_minus, tol_plus)
+            return desired | {"value": str(value), "unit": sheet.unit, "spec": str(spec),
+                              "deviation": str(graded.deviation), "within": graded.within}
+
+        return await self._put(Measurement, inspection_id, measurement_id, values, base_version, check)
+
+    async def put_answer(self, inspection_id: uuid.UUID, answer_id: uuid.UUID,
+                         values: dict[str, Any]) -> tuple[ChecklistAnswer, bool]:
+        base_version = values.pop("version")
+        values["photo_ids"] = [str(p) for p in values["photo_ids"]]
+
+        async def check(inspection: Inspection, _order: Any, desired: dict[str, Any]) -> dict[str, Any]:
+            template = await self.session.get(ChecklistTemplate, inspection.checklist_template_id)
+            item = next((i for i in (template.items if template else []) if i["key"] == desired["item_key"]), None)
+            if item is None:
+                raise Invalid(f"{desired['item_key']!r} is not an item of this inspection's checklist.",
+                              detail_zh="该检查项不在本次检查表中。", field="item_key")
+            other = await self.session.scalar(select(ChecklistAnswer.id).where(
+                ChecklistAnswer.inspection_id == inspection.id, ChecklistAnswer.item_key == desired["item_key"],
+                ChecklistAnswer.id != answer_id))
+            if other is not None:
+                raise Conflict("This item is answered already; edit that answer instead.",
+                               detail_zh="该检查项已有答案，请修改原答案。", answer_id=str(other))
+            result = desired["result"]
+            if item.get("kind") == "value" and result != "na":
+                try:
+                    reading = Decimal(str(desired["value"]).replace(",", "."))
+                except (InvalidOperation, TypeError):
+                    raise Invalid("This item needs a numeric value.", detail_zh="该检查项需要填写数值。",
+                                  field="value") from None
+                if item.get("limit") is not None and reading > Decimal(item["limit"]):
+                    result = "fail"  # over the limit fails, whatever was tapped
+            return desired | {"result": result, "severity": item["fail_severity"] if result == "fail" else None}
+
+        return await self._put(ChecklistAnswer, inspection_id, answer_id, values, base_version, check)
+
+    async def delete(self, model: Any, inspection_id: uuid.UUID, finding_id: uuid.UUID) -> None:
+        inspection, order = await self.inspections.load_for_writing(inspection_id)
+        record = await self.session.get(model, finding_id)
+        if record is None or record.inspection_id != inspection.id:
+            return  # deleting twice is fine: the phone may retry
+        require_open(inspection)
+        await self.session.delete(record)
+        await self.session.commit()
+
+    async def close_follow_up(self, inspection_id: uuid.UUID, defect_id: uuid.UUID, note: str,
+                              photo_ids: list[uuid.UUID]) -> Defect:
+        inspection, order = await self.inspections.load(inspection_id)
+        defect = await self.session.get(Defect, defect_id)
+        if defect is None or defect.inspection_id != inspection.id or not defect.follow_up:
+            raise NotFound("No such follow-up.", detail_zh="整改项不存在。")
+        if defect.follow_up_owner_id != self.user.id:
+            require_writer(self.user, inspection, order)
+        photos = [str(p) for p in photo_ids]
+        if defect.closed_at is not None:
+            if (defect.closed_note, defect.closed_photo_ids) == (note, photos):
+                return defect
+            raise Conflict("This follow-up is closed already.", detail_zh="该整改项已关闭。")
+        defect.closed_at, defect.closed_note, defect.closed_photo_ids = utcnow(), note, photos
+        open_left = await self.session.scalar(
+            select(func.count()).select_from(Defect).join(Inspection, Inspection.id == Defect.inspection_id)
+            .where(Inspection.order_id == order.id, Inspection.superseded_by_id.is_(None), Defect.follow_up.is_(True),
+                   Defect.closed_at.is_(None), Defect.id != defect.id)) or 0
+        if order.inspection_status.startswith("DUPRO"):
+            prefix = order.inspection_status.split(",")[0]
+            order.inspection_status = f"{prefix}, " + (
+                f"{open_left} issue{'s' if open_left != 1 else ''} open" if open_left else "no open issues")
+        await record_event(self.session, order.id, "follow_up_closed", f"Follow-up closed: {note}", self.user,
+                           inspection_id=str(inspection.id), defect_id=str(defect.id), open_follow_ups=open_left)
+        await self.session.commit()
+        return defect
+
+    async def open_follow_ups(self) -> list[tuple[Defect, Inspection]]:
+        rows = await self.session.execute(
+            select(Defect, Inspection).join(Inspection, Inspection.id == Defect.inspection_id)
+            .where(inspection_visible_to(self.user), Inspection.superseded_by_id.is_(None),
+                   Defect.follow_up.is_(True), Defect.closed_at.is_(None))
+            .order_by(Defect.follow_up_due.is_(None), Defect.follow_up_due, Defect.created_at))
+        return [(d, i) for d, i in rows]
+
+
+class SpecSheetService:
+    def __init__(self, session: AsyncSession, user: User) -> None:
+        self.session = session
+        self.user = user
+
+    async def get(self, order_id: uuid.UUID) -> SpecSheet:
+        order = await visible_order(self.session, self.user, order_id)
+        sheet = await self.session.get(SpecSheet, order.id)
+        if sheet is None:
+            raise NotFound("This order has no spec sheet yet.", detail_zh="该订单还没有尺寸表。")
+        return sheet
+
+    async def put(self, order_id: uuid.UUID, values: dict[str, Any]) -> tuple[SpecSheet, bool]:
+        order = await visible_order(self.session, self.user, order_id)
+        base_version = values.pop("version")
+        for index, point in enumerate(values["points"]):
+            for label, text in [("tol_minus", point["tol_minus"]), ("tol_plus", point.get("tol_plus") or "0"),
+                                *point["specs"].items()]:
+                try:
+                    parse_reading(text, values["unit"])
+                except ValueError as exc:
+                    raise Invalid(f"Point {point['code']} ({label}): {exc}", detail_zh="尺寸表数值无法识别。",
+                                  field=f"points[{index}]") from None
+        existing = await self.session.get(SpecSheet, order.id)
+        if existing is not None and same_content(existing, values):
+            return existing, False
+        require_staff(self.user)
+        if existing is not None and base_version != existing.version:
+            raise stale_edit(existing, base_version, spec_sheet_out(existing))
+        sheet = existing or SpecSheet(order_id=order.id, version=0)
+        apply(sheet, values)
+        sheet.updated_at = utcnow()
+        self.session.add(sheet)
+        await record_event(self.session, order.id, "spec_sheet_saved", f"Spec sheet v{sheet.version} saved",
+                           self.user, points=len(values["points"]))
+        await self.session.commit()
+        return sheet, existing is None
+
+
+class LibraryService:
+    """The defect library and checklist templates: everyone reads them, admins edit them."""
+
+    def __init__(self, session: AsyncSession, user: User) -> None:
+        self.session = session
+        self.user = user
+
+    def _require_admin(self) -> None:
+        if self.user.role != Role.admin:
+            raise Forbidden("Only admins edit the library.", detail_zh="只有管理员可以编辑缺陷库和检查表。")
+
+    async def codes(self) -> list[DefectCode]:
+        return list(await self.session.scalars(select(DefectCode).order_by(DefectCode.category, DefectCode.code)))
+
+    async def put_code(self, code: str, values: dict[str, Any]) -> tuple[DefectCode, bool]:
+        self._require_admin()
+        existing = await self.session.get(DefectCode, code)
+        record = existing or DefectCode(code=code)
+        for name, value in values.items():
+            setattr(record, name, value)
+        self.session.add(record)
+        await self.session.commit()
+        return record, existing is None
+
+    async def templates(self) -> list[ChecklistTemplate]:
+        return list(await self.session.scalars(select(ChecklistTemplate).order_by(ChecklistTemplate.code)))
+
+    async def put_template(self, code: str, values: dict[str, Any]) -> tuple[ChecklistTemplate, bool]:
+        self._require_admin()
+        existing = await self.session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.code == code))
+        record = existing or ChecklistTemplate(id=uuid.uuid4(), code=code, version=0)
+        values["items"] = [dict(i) for i in values["items"]]
+        if len({i["key"] for i in values["items"]}) != len(values["items"]):
+            raise Invalid("Item keys must be unique.", detail_zh="检查项键名不能重复。", field="items")
+        apply(record, values)
+        self.session.add(record)
+        await self.session.commit()
+        return record, existing is None
