@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.controllers import AuthController, UserController
+from api.barcodes.controllers import BarcodeController, BarcodeUploadController
 from api.auth.guards import TokenAuthMiddleware
 from api.auth.models import User
 from api.db import create_engine, create_sessionmaker
@@ -97,15 +98,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     uploads = Router(path="/", route_handlers=[PackingListController],
                      request_max_body_size=settings.max_import_bytes)
     # A 12 MP phone photo is far over the app-wide limit.
-    photo_uploads = Router(path="/", route_handlers=[PhotoController],
+    photo_uploads = Router(path="/", route_handlers=[PhotoController, BarcodeUploadController],
                            request_max_body_size=settings.max_photo_bytes)
     static = create_static_files_router(path="/app", directories=[settings.static_dir], html_mode=True,
                                         opt={"exclude_from_auth": True})
     return Litestar(
         route_handlers=[health, index, AuthController, UserController, CustomerController, FactoryController,
                         OrderController, CartonController, BookingController, InspectionController, FollowUpController,
-                        SpecSheetController, LibraryController, SamplingController, PhotoEditController,
-                        InspectionPhotoController, MediaController, uploads, photo_uploads, static],
+                        SpecSheetController, LibraryController, SamplingController, BarcodeController,
+                        PhotoEditController, InspectionPhotoController, MediaController, uploads, photo_uploads, static],
         state=State({"settings": settings, "storage": LocalStorage(settings.media_dir)}),
         lifespan=[database],
         dependencies={

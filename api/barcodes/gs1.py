@@ -242,12 +242,16 @@ def _build_table() -> dict[str, AIDef]:
         _fixed_num("20", "VARIANT", 2),
         _var("21", "SERIAL", 20),
         _var("22", "CPV", 20),
+        _var("235", "TPX", 28),
         _var("240", "ADDITIONAL ID", 30),
         _var("241", "CUST. PART No.", 30),
         _var("242", "MTO VARIANT", 6, numeric=True),
+        _var("243", "PCN", 20),
         _var("250", "SECONDARY SERIAL", 30),
         _var("251", "REF. TO SOURCE", 30),
+        _var("253", "GDTI", 30, min_length=13),
         _var("254", "GLN EXTENSION COMPONENT", 20),
+        _var("255", "GCN", 25, numeric=True, min_length=13),
         _var("30", "VAR. COUNT", 8, numeric=True, kind="count"),
         _var("37", "COUNT", 8, numeric=True, kind="count"),
         _var("400", "ORDER NUMBER", 30),
@@ -268,19 +272,35 @@ def _build_table() -> dict[str, AIDef]:
         _fixed_num("424", "COUNTRY - PROCESS.", 3),
         _var("425", "COUNTRY - DISASSEMBLY", 15, numeric=True, min_length=3),
         _fixed_num("426", "COUNTRY - FULL PROCESS", 3),
+        _fixed_num("7001", "NSN", 13),
+        _var("7002", "MEAT CUT", 30),
         _fixed_num("7003", "EXPIRY TIME", 10, "datetime"),
         _fixed_num("7006", "FIRST FREEZE DATE", 6, "date"),
+        _fixed_num("8001", "DIMENSIONS", 14),
+        _var("8003", "GRAI", 30, min_length=14),
+        _var("8004", "GIAI", 30),
         _fixed_num("8005", "PRICE PER UNIT", 6),
         _fixed_num("8006", "ITIP", 18),
+        _var("8007", "IBAN", 34),
+        _var("8008", "PROD TIME", 12, numeric=True, min_length=8),
+        _var("8012", "VERSION", 20),
+        _var("8013", "GMN", 25),
         _fixed_num("8017", "GSRN - PROVIDER", 18, "gs1key"),
         _fixed_num("8018", "GSRN - RECIPIENT", 18, "gs1key"),
         _var("8020", "REF No.", 25),
+        _fixed_num("8101", "COUPON EXTENDED CODE", 10),
+        _fixed_num("8102", "COUPON EXTENDED CODE", 2),
+        _var("8110", "COUPON CODE", 70),
+        _var("8200", "PRODUCT URL", 70),
         _var("90", "INTERNAL", 30),
     ]
     defs += [_var(str(n), "INTERNAL", 90) for n in range(91, 100)]
     for prefix, (name, unit) in _MEASURES.items():
         for n in range(6):  # GS1 defines decimal point positions 0..5
             defs.append(_fixed_num(prefix + str(n), name, 6, "measure", unit=unit, decimals=n))
+    for n in range(10):  # amounts: the last digit of the AI is the decimal point position
+        defs.append(_var(f"390{n}", "AMOUNT", 15, numeric=True, kind="measure", decimals=n))
+        defs.append(_var(f"392{n}", "PRICE", 15, numeric=True, kind="measure", decimals=n))
     return {d.ai: d for d in defs}
 
 
@@ -611,7 +631,10 @@ def _parse_hri(ctx: _Ctx, s: str) -> None:
         vpos = close + 1
         nxt = s.find("(", vpos)
         end = n if nxt < 0 else nxt
-        value = s[vpos:end].strip()
+        value = s[vpos:end].rstrip()
+        stripped = value.lstrip()
+        vpos += len(value) - len(stripped)  # spaces between groups are tolerated
+        value = stripped
         d = AI_TABLE.get(ai)
         if d is None:
             ctx.error("unknown_ai", None, pos + 1, found=ai)
@@ -642,15 +665,17 @@ def _plain_number(ctx: _Ctx, s: str) -> bool:
     return True
 
 
-def parse(text: str, *, today: _dt.date | None = None) -> ParseResult:
+def parse(text: str, *, today: _dt.date | None = None, symbology_identifier: str | None = None) -> ParseResult:
     """Parse one GS1 string (see the module docstring for the forms). Never raises.
 
     ``today`` fixes the reference date of the two-digit-year sliding window (default: today).
+    ``symbology_identifier`` is the reader's AIM identifier when it is not a prefix of
+    ``text`` (error positions stay positions in ``text``).
     """
     if not isinstance(text, str):
         text = str(text)
     today = today or _dt.date.today()
-    sym = None
+    sym = symbology_identifier
     offset = 0
     m = _SYMBOLOGY_RE.match(text)
     if m:

@@ -6,14 +6,16 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import order_visible_to
 from api.auth.models import User
 from api.barcodes import gs1
+from api.barcodes.decoding import BadImage, DecodeResult, NotAnImage, decode_image
 from api.db import utcnow
-from api.errors import Conflict
+from api.errors import Conflict, Invalid, UnsupportedMedia
 from api.inspections.models import Inspection, InspectionCarton, Scan
 from api.inspections.services import InspectionService, require_open, require_writer
 from api.orders.models import Carton, CartonItem, Order, OrderLine
@@ -48,6 +50,24 @@ class Resolution:
                 "sku": self.line.sku if self.line else None}
 
 
+async def decode_photo(data: bytes, max_pixels: int) -> DecodeResult:
+    """Every code in a photo, decoded in a worker thread so the event loop keeps serving."""
+    try:
+        return await anyio.to_thread.run_sync(lambda: decode_image(data, max_pixels=max_pixels))
+    except NotAnImage as exc:
+        raise UnsupportedMedia(exc.message, detail_zh=exc.message_zh) from None
+    except BadImage as exc:
+        raise Invalid(exc.message, detail_zh=exc.message_zh) from None
+
+
+def carton_code_first(result: DecodeResult) -> str | None:
+    """The code a scan stands for: a carton's SSCC if the label has one, else the first code read."""
+    for barcode in result.barcodes:
+        if barcode.gs1 and any(e["ai"] == "00" for e in barcode.gs1["elements"]):
+            return barcode.text
+    return result.barcodes[0].text if result.barcodes else None
+
+
 class ScanService:
     def __init__(self, session: AsyncSession, user: User) -> None:
         self.session = session
@@ -74,6 +94,20 @@ class ScanService:
             inspection.status, inspection.started_at = "in_progress", utcnow()
         await self.session.commit()
         return scan, True
+
+    async def record_photo(self, inspection_id: uuid.UUID, scan_id: uuid.UUID, photo: bytes,
+                           max_pixels: int) -> tuple[Scan, bool]:
+        """A scan from a label photo: the label's carton code (or its first code) is what was scanned."""
+        existing = await self.session.get(Scan, scan_id)
+        if existing is not None and existing.data.get("source") == "photo":
+            return await self.record(inspection_id, scan_id, existing.text)  # a replay: no need to decode again
+        result = await decode_photo(photo, max_pixels)
+        text = carton_code_first(result)
+        if text is None:
+            raise Invalid("No barcode could be read in this photo. Hold the phone closer and steadier, or type "
+                          "the code.", detail_zh="照片中未识别到条码，请靠近并稳住手机重拍，或手动输入。")
+        decoded = [{"format": b.format, "text": b.text} for b in result.barcodes]
+        return await self.record(inspection_id, scan_id, text, {"source": "photo", "decoded": decoded})
 
     async def resolve(self, inspection: Inspection, order: Order, text: str) -> Resolution:
         own = await self._carton(text)  # a customer's own carton code is taken as printed

@@ -8,7 +8,6 @@ from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from api.auth.guards import requires_supervisor
-from api.barcodes.services import ScanService
 from api.deps import DB, CurrentUser
 from api.errors import BadParameter
 from api.inspections import aql as sampling
@@ -18,8 +17,8 @@ from api.inspections.schemas import (
     AbortIn, AqlPlanOut, BookingIn, BookingOut, ChecklistAnswerOut, ChecklistAnswerPut, ChecklistTemplateIn,
     ChecklistTemplateOut, DefectCodeIn, DefectCodeOut, DefectOut, DefectPut, FollowUpClose, InspectionOut,
     InspectionPut, InspectionSummary, InspectionType, MeasurementOut, MeasurementPut, ResultOut, ReviewIn, RevisionIn,
-    ReducedInspectionIn, ScanIn, ScanOut, SignatureIn, SignatureOut, SpecSheetOut, SpecSheetPut, SubmitIn,
-    SwitchingOut, answer_out, defect_code_out, defect_out, measurement_out, result_out, scan_out, signature_out,
+    ReducedInspectionIn, SignatureIn, SignatureOut, SpecSheetOut, SpecSheetPut, SubmitIn,
+    SwitchingOut, answer_out, defect_code_out, defect_out, measurement_out, result_out, signature_out,
     spec_sheet_out, summary_out, switching_out, template_out,
 )
 from api.inspections.services import BookingService, InspectionService
@@ -131,12 +130,6 @@ class InspectionController(Controller):
                               db: DB, user: CurrentUser) -> Response[bytes]:
         image = await InspectionService(db, user).signature_image(inspection_id, role)
         return Response(image, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
-
-    @post("/{inspection_id:uuid}/scans", operation_id="recordScan")
-    async def scan(self, inspection_id: FromPath[UUID], data: JSONBody[ScanIn], db: DB,
-                   user: CurrentUser) -> Response[ScanOut]:
-        scan, is_new = await ScanService(db, user).record(inspection_id, data.id, data.text)
-        return created(scan_out(scan), is_new)
 
     @put("/{inspection_id:uuid}/defects/{defect_id:uuid}", operation_id="putDefect")
     async def put_defect(self, inspection_id: FromPath[UUID], defect_id: FromPath[UUID], data: JSONBody[DefectPut],

@@ -32,15 +32,16 @@ class FindingService:
         self.user = user
         self.inspections = InspectionService(session, user)
 
-    async def _put(self, model: Any, inspection_id: uuid.UUID, finding_id: uuid.UUID, desired: dict[str, Any],
-                   base_version: int, check: Any = None) -> tuple[Any, bool]:
+    async def _put(self, model: Any, inspection_id: uuid.UUID, finding_id: uuid.UUID, values: dict[str, Any],
+                   check: Any) -> tuple[Any, bool]:
         """Create, replay or edit one client-made finding. Findings freeze when the inspection is submitted."""
+        base_version = values.pop("version")
+        desired = values | {"photo_ids": [str(p) for p in values["photo_ids"]]}
         inspection, order = await self.inspections.load(inspection_id)
         existing = await self.session.get(model, finding_id)
         if existing is not None and existing.inspection_id != inspection.id:
             raise Conflict("This id belongs to a record of another inspection.", detail_zh="该编号属于另一次验货的记录。")
-        if check is not None:
-            desired = await check(inspection, order, desired)
+        desired = await check(inspection, order, desired)
         if existing is not None and same_content(existing, desired):
             return existing, False  # a replay, even one arriving after submission
         require_writer(self.user, inspection, order)
@@ -58,9 +59,6 @@ class FindingService:
         return record, existing is None
 
     async def put_defect(self, inspection_id: uuid.UUID, defect_id: uuid.UUID, values: dict[str, Any]) -> tuple[Defect, bool]:
-        base_version = values.pop("version")
-        values["photo_ids"] = [str(p) for p in values["photo_ids"]]
-
         async def check(inspection: Inspection, _order: Any, desired: dict[str, Any]) -> dict[str, Any]:
             code = await self.session.get(DefectCode, desired["code"])
             if code is None or not code.active:
@@ -72,13 +70,10 @@ class FindingService:
                 raise Invalid("Unknown follow-up owner.", detail_zh="整改负责人不存在。", field="follow_up_owner_id")
             return desired
 
-        return await self._put(Defect, inspection_id, defect_id, values, base_version, check)
+        return await self._put(Defect, inspection_id, defect_id, values, check)
 
     async def put_measurement(self, inspection_id: uuid.UUID, measurement_id: uuid.UUID,
                               values: dict[str, Any]) -> tuple[Measurement, bool]:
-        base_version = values.pop("version")
-        values["photo_ids"] = [str(p) for p in values["photo_ids"]]
-
         async def check(inspection: Inspection, order: Any, desired: dict[str, Any]) -> dict[str, Any]:
             sheet = await self.session.get(SpecSheet, order.id)
             if sheet is None:
@@ -102,13 +97,10 @@ class FindingService:
             return desired | {"value": str(value), "unit": sheet.unit, "spec": str(spec),
                               "deviation": str(graded.deviation), "within": graded.within}
 
-        return await self._put(Measurement, inspection_id, measurement_id, values, base_version, check)
+        return await self._put(Measurement, inspection_id, measurement_id, values, check)
 
     async def put_answer(self, inspection_id: uuid.UUID, answer_id: uuid.UUID,
                          values: dict[str, Any]) -> tuple[ChecklistAnswer, bool]:
-        base_version = values.pop("version")
-        values["photo_ids"] = [str(p) for p in values["photo_ids"]]
-
         async def check(inspection: Inspection, _order: Any, desired: dict[str, Any]) -> dict[str, Any]:
             template = await self.session.get(ChecklistTemplate, inspection.checklist_template_id)
             item = next((i for i in (template.items if template else []) if i["key"] == desired["item_key"]), None)
@@ -132,7 +124,7 @@ class FindingService:
                     result = "fail"  # over the limit fails, whatever was tapped
             return desired | {"result": result, "severity": item["fail_severity"] if result == "fail" else None}
 
-        return await self._put(ChecklistAnswer, inspection_id, answer_id, values, base_version, check)
+        return await self._put(ChecklistAnswer, inspection_id, answer_id, values, check)
 
     async def delete(self, model: Any, inspection_id: uuid.UUID, finding_id: uuid.UUID) -> None:
         inspection, order = await self.inspections.load_for_writing(inspection_id)

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, post
+from litestar.datastructures import UploadFile
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, JSONBody, MultipartBody
+
+from api.barcodes import gs1
+from api.barcodes.schemas import DecodeOut, ParseIn, ParseOut
+from api.barcodes.services import ScanService, decode_photo
+from api.deps import DB, AppSettings, CurrentUser
+from api.errors import UnsupportedMedia
+from api.inspections.schemas import ScanIn, ScanOut, scan_out
+
+
+@dataclass
+class ImageUpload:
+    image: UploadFile
+
+
+class BarcodeController(Controller):
+    path = "/api/barcodes"
+    tags = ["barcodes"]
+
+    @post("/parse", operation_id="parseGs1", status_code=200)
+    async def parse(self, data: JSONBody[ParseIn]) -> ParseOut:
+        return msgspec.convert(gs1.parse(data.text).to_dict(), ParseOut)
+
+
+class BarcodeUploadController(Controller):
+    """Mounted on the photo-upload router, whose body limit fits a phone photo."""
+
+    path = "/api"
+    tags = ["barcodes"]
+
+    @post("/barcodes/decode", operation_id="decodeBarcodes", status_code=200, opt={"body": "multipart"})
+    async def decode(self, data: MultipartBody[ImageUpload], settings: AppSettings) -> DecodeOut:
+        result = await decode_photo(await data.image.read(), settings.max_image_pixels)
+        return msgspec.convert(result.to_dict(), DecodeOut)
+
+    @post("/inspections/{inspection_id:uuid}/scans", operation_id="recordScan", opt={"body": "raw"},
+          description="JSON `{\"id\", \"text\"}` for a typed or scanned code, or multipart with `id` and an `image` "
+                      "of the label: the code is read from the photo.")
+    async def scan(self, request: Request, inspection_id: FromPath[UUID], db: DB, user: CurrentUser,
+                   settings: AppSettings) -> Response[ScanOut]:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        service = ScanService(db, user)
+        if media_type == "application/json":
+            try:
+                body = msgspec.json.decode(await request.body(), type=ScanIn)
+            except msgspec.ValidationError as exc:
+                raise ValidationException(str(exc)) from None
+            except msgspec.DecodeError:
+                raise ValidationException("The body is not valid JSON.") from None
+            scan, is_new = await service.record(inspection_id, body.id, body.text)
+        elif media_type == "multipart/form-data":
+            form = await request.form()
+            try:
+                scan_id = UUID(str(form.get("id")))
+            except ValueError:
+                raise ValidationException("id: send the scan's own UUID as the form field `id`.") from None
+            image = form.get("image")
+            if not isinstance(image, UploadFile):
+                raise ValidationException("image: attach the label photo as the form field `image`.")
+            scan, is_new = await service.record_photo(inspection_id, scan_id, await image.read(),
+                                                      settings.max_image_pixels)
+        else:
+            raise UnsupportedMedia("Send a scan as application/json or as multipart/form-data with a photo.",
+                                   detail_zh="扫描数据须为 JSON 或带照片的 multipart/form-data。")
+        return Response(scan_out(scan), status_code=201 if is_new else 200)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, BinaryIO
+from uuid import UUID
+
+from litestar import Controller, Response, get, post, put
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter, RawBody
+from litestar.response import Stream
+
+from api.deps import DB, AppSettings, CurrentUser, MediaStorage
+from api.inspections.controllers import created
+from api.media.schemas import AnnotationsPut, PhotoFlagOut, PhotoOut, WithdrawIn
+from api.media.services import PhotoLinks, PhotoService, Served
+
+# The bytes behind a photo's URL never change (other bytes under its id are refused), but they are private.
+IMMUTABLE = "private, max-age=31536000, immutable"
+
+
+class PhotoController(Controller):
+    """Mounted on its own router, whose body limit is the photo limit rather than the JSON one (the GET is
+    here too: Litestar wants one router per path)."""
+
+    path = "/api/photos"
+    tags = ["photos"]
+
+    @put("/{photo_id:uuid}", operation_id="uploadPhoto", opt={"body": "raw"},
+         description="The body is the image itself (JPEG, PNG, WebP or HEIC; the type is read from its bytes).")
+    async def upload(
+        self, photo_id: FromPath[UUID], inspection_id: FromQuery[UUID], body: RawBody, db: DB, user: CurrentUser,
+        settings: AppSettings, storage: MediaStorage, defect_id: FromQuery[UUID | None] = None,
+        checklist_item: Annotated[str | None, QueryParameter(min_length=1, max_length=40)] = None,
+        carton_number: Annotated[int | None, QueryParameter(ge=1, le=1_000_000)] = None,
+        sample_unit: Annotated[str | None, QueryParameter(min_length=1, max_length=40)] = None,
+        caption: Annotated[str, QueryParameter(max_length=500)] = "",
+    ) -> Response[PhotoOut]:
+        service = PhotoService(db, user, storage, settings)
+        links = PhotoLinks(defect_id, checklist_item, carton_number, sample_unit, caption)
+        photo, is_new = await service.upload(photo_id, inspection_id, body, links)
+        return created(service.out(photo), is_new)
+
+    @get("/{photo_id:uuid}", operation_id="getPhoto")
+    async def get_photo(self, photo_id: FromPath[UUID], db: DB, user: CurrentUser, storage: MediaStorage) -> PhotoOut:
+        service = PhotoService(db, user, storage)
+        return service.out((await service.load(photo_id))[0])
+
+
+class PhotoEditController(Controller):
+    path = "/api/photos"
+    tags = ["photos"]
+
+    @post("/{photo_id:uuid}/withdraw", operation_id="withdrawPhoto", status_code=200)
+    async def withdraw(self, photo_id: FromPath[UUID], data: JSONBody[WithdrawIn], db: DB, user: CurrentUser,
+                       storage: MediaStorage) -> PhotoOut:
+        service = PhotoService(db, user, storage)
+        return service.out(await service.withdraw(photo_id, data.reason))
+
+    @put("/{photo_id:uuid}/annotations", operation_id="putPhotoAnnotations")
+    async def annotate(self, photo_id: FromPath[UUID], data: JSONBody[AnnotationsPut], db: DB, user: CurrentUser,
+                       storage: MediaStorage) -> PhotoOut:
+        service = PhotoService(db, user, storage)
+        return service.out(await service.annotate(photo_id, data.shapes, data.version))
+
+
+class InspectionPhotoController(Controller):
+    path = "/api/inspections/{inspection_id:uuid}"
+    tags = ["photos"]
+
+    @get("/photos", operation_id="listInspectionPhotos")
+    async def photos(self, inspection_id: FromPath[UUID], db: DB, user: CurrentUser,
+                     storage: MediaStorage) -> list[PhotoOut]:
+        service = PhotoService(db, user, storage)
+        return [service.out(p) for p in await service.for_inspection(inspection_id)]
+
+    @get("/photo-flags", operation_id="listPhotoFlags")
+    async def flags(self, inspection_id: FromPath[UUID], db: DB, user: CurrentUser,
+                    storage: MediaStorage) -> list[PhotoFlagOut]:
+        return await PhotoService(db, user, storage).flags(inspection_id)
+
+
+class MediaController(Controller):
+    """The image files, by photo id: the storage key comes from the stored hash, never from the request."""
+
+    path = "/media/photos"
+    tags = ["photos"]
+
+    @get("/{photo_id:uuid}/{kind:str}", operation_id="getPhotoImage",
+         description="kind: display (JPEG), thumb (WebP) or original (supervisors and admins only).")
+    async def image(self, photo_id: FromPath[UUID], kind: FromPath[str], db: DB, user: CurrentUser,
+                    storage: MediaStorage,
+                    if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None) -> Response:
+        return image_response(await PhotoService(db, user, storage).serve(photo_id, kind, if_none_match))
+
+
+def image_response(served: Served) -> Response:
+    headers = {"ETag": served.etag, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
+    if served.stream is None:
+        return Response(b"", status_code=304, headers=headers)
+    if served.filename:
+        headers["Content-Disposition"] = f'attachment; filename="{served.filename}"'
+    return Stream(_chunks(served.stream), media_type=served.media_type,
+                  headers=headers | {"Content-Length": str(served.size)})
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while chunk := stream.read(256 * 1024):
+            yield chunk

@@ -1,0 +1,895 @@
+"""Photo ingest: the image-processing core of the photos area.
+
+Pure functions over bytes: no web framework, no database, no storage. The web layer calls
+:func:`ingest` in a worker thread and stores what it returns, or calls
+``api.media.storage.ingest_and_store`` which does both.
+
+Pipeline of :func:`ingest`::
+
+    sniff magic bytes -> open (header only) -> pixel-count check -> EXIF (orientation, provenance)
+    -> JPEG draft decode at the power-of-two scale the display needs -> one resize to the display
+    size (in the stored orientation) -> transpose upright -> display JPEG (progressive, ICC kept,
+    no EXIF) || thumb WebP made from the display (ICC kept, no EXIF) + dHash of the display
+
+With ``parallel=True`` (the default) the work is spread over two threads: the SHA-256 runs while
+the image decodes, the resize is cut into two strips, and the thumb and the dHash are made while
+the display JPEG encodes. Pillow releases the GIL in all of these (for encoding only when it
+writes to a file descriptor, see :func:`_save`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import os
+import re
+import struct
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
+
+import pillow_heif
+from PIL import ExifTags, Image, ImageCms, ImageFile
+
+pillow_heif.register_heif_opener()
+
+__all__ = [
+    "FORMATS",
+    "GPS",
+    "SNIFF_BYTES",
+    "CorruptImage",
+    "ImageError",
+    "ImageTooLarge",
+    "Ingested",
+    "Probe",
+    "UnsupportedImage",
+    "dhash_from_hex",
+    "dhash_to_hex",
+    "hamming",
+    "ingest",
+    "probe",
+    "sniff",
+]
+
+#: How many leading bytes :func:`sniff` looks at (it accepts fewer or more).
+SNIFF_BYTES = 64
+
+#: Formats :func:`sniff` recognises, with their MIME types.
+FORMATS: dict[str, str] = {
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "heic": "image/heic",
+}
+
+#: Display JPEG settings. Progressive JPEG renders early on slow phone connections and is a few
+#: per cent smaller, but costs about 7x the CPU of baseline encoding (see bench/photos.py).
+DISPLAY_QUALITY = 85
+DISPLAY_PROGRESSIVE = True
+#: Thumb WebP settings (method 2: the thumb is small; higher methods double its encode time).
+THUMB_QUALITY = 80
+THUMB_METHOD = 2
+
+# Pillow format names per sniffed format: we never let Pillow guess among all its plugins.
+_PIL_FORMATS: dict[str, tuple[str, ...]] = {
+    "jpeg": ("JPEG", "MPO"),
+    "png": ("PNG",),
+    "webp": ("WEBP",),
+    "heic": ("HEIF",),
+}
+
+# Display resize: one pass from the draft-decoded image (less than 2x larger) to the display size.
+# For such a small step HAMMING looks the same as LANCZOS at half its cost (bench/photos.py).
+_DISPLAY_FILTER = Image.Resampling.HAMMING
+_THUMB_FILTER = Image.Resampling.HAMMING
+
+# Errors Pillow and pillow_heif raise on corrupt or truncated input. (Not MemoryError: running out
+# of memory is the server's problem, not the photo's.)
+_DECODE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # includes UnidentifiedImageError and "image file is truncated"
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    RuntimeError,  # libheif errors
+)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ImageError(Exception):
+    """Base class of the photo errors. ``str(e)`` is the English message for people."""
+
+    #: Machine-readable code (for a problem+json ``type`` or a log field).
+    code = "image_error"
+    #: Suggested HTTP status for the web layer.
+    status_code = 422
+
+    def __init__(self, message: str, message_zh: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: The same message in Simplified Chinese.
+        self.message_zh = message_zh
+        #: Technical reason for logs (never shown to users; may be None).
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnsupportedImage(ImageError):
+    """The bytes are not a JPEG, PNG, WebP or HEIC image (the web layer answers 415)."""
+
+    code = "unsupported_image"
+    status_code = 415
+
+    def __init__(self, *, detail: str | None = None) -> None:
+        super().__init__(
+            "This file is not a supported photo. Please upload a JPEG, PNG, WebP or HEIC image.",
+            "不支持此文件格式。请上传 JPEG、PNG、WebP 或 HEIC 格式的照片。",
+            detail=detail,
+        )
+
+
+class ImageTooLarge(ImageError):
+    """The header declares more pixels than allowed: a possible decompression bomb.
+
+    Raised before any pixel is decoded. ``width``/``height`` are None when only Pillow's own
+    process-wide guard knew the size.
+    """
+
+    code = "image_too_large"
+    status_code = 413
+
+    def __init__(
+        self,
+        width: int | None,
+        height: int | None,
+        max_pixels: int,
+        *,
+        detail: str | None = None,
+    ) -> None:
+        self.width = width
+        self.height = height
+        self.max_pixels = max_pixels
+        limit_mp = max_pixels / 1e6
+        if width is not None and height is not None:
+            mp = width * height / 1e6
+            en = (
+                f"The image is too large: {width} × {height} pixels ({mp:.1f} megapixels). "
+                f"The limit is {limit_mp:.1f} megapixels."
+            )
+            zh = (
+                f"图片尺寸过大：{width} × {height} 像素（{mp:.1f} 百万像素），"
+                f"上限为 {limit_mp:.1f} 百万像素。"
+            )
+        else:
+            en = f"The image is too large. The limit is {limit_mp:.1f} megapixels."
+            zh = f"图片尺寸过大，上限为 {limit_mp:.1f} 百万像素。"
+        super().__init__(en, zh, detail=detail)
+
+
+class CorruptImage(ImageError):
+    """The image is truncated or damaged and cannot be decoded."""
+
+    code = "corrupt_image"
+    status_code = 422
+
+    def __init__(self, *, detail: str | None = None) -> None:
+        super().__init__(
+            "The photo is damaged or incomplete and cannot be read. Please take or upload it again.",
+            "照片已损坏或不完整，无法读取。请重新拍摄或上传。",
+            detail=detail,
+        )
+
+
+# --------------------------------------------------------------------------- results
+
+
+class GPS(NamedTuple):
+    """Position from EXIF, in decimal degrees (WGS 84) and metres above sea level."""
+
+    lat: float
+    lon: float
+    alt: float | None = None
+
+
+class Probe(NamedTuple):
+    """What the header says, from :func:`probe` (nothing decoded)."""
+
+    format: str
+    width: int  #: after EXIF orientation
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    """Everything :func:`ingest` learned and made from one uploaded photo."""
+
+    sha256: str  #: hex SHA-256 of the original bytes (64 lowercase hex digits)
+    format: str  #: "jpeg" | "png" | "webp" | "heic" (the original's format)
+    width: int  #: original, full size, after EXIF orientation
+    height: int
+    #: progressive JPEG, long side <= display_max, ICC profile kept, no EXIF/XMP
+    display_bytes: bytes = field(repr=False)
+    display_width: int
+    display_height: int
+    #: WebP made from the display, long side <= thumb_max, ICC profile kept, no EXIF/XMP
+    thumb_bytes: bytes = field(repr=False)
+    thumb_width: int
+    thumb_height: int
+    dhash: int  #: 64-bit dHash of the display as a signed int64 (fits BIGINT/INTEGER columns)
+    taken_at: datetime | None  #: DateTimeOriginal; aware when OffsetTimeOriginal is present
+    gps: GPS | None
+    device_make: str | None
+    device_model: str | None
+    has_serial: bool  #: the original's EXIF names a body/lens/camera serial number
+    icc: bool  #: the display and the thumb carry an ICC profile
+
+    display_mime: ClassVar[str] = "image/jpeg"
+    thumb_mime: ClassVar[str] = "image/webp"
+
+    @property
+    def mime(self) -> str:
+        """MIME type of the original."""
+        return FORMATS[self.format]
+
+    @property
+    def dhash_hex(self) -> str:
+        return dhash_to_hex(self.dhash)
+
+
+# --------------------------------------------------------------------------- sniff
+
+_HEIF_BRANDS = frozenset(
+    {b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
+)
+_HEVC_BRANDS = _HEIF_BRANDS - {b"mif1", b"msf1"}
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})  # pillow_heif here has no AV1 decoder
+
+
+def sniff(data_head: bytes) -> str | None:
+    """Return "jpeg", "png", "webp" or "heic" from the magic bytes, else None.
+
+    Looks only at the first :data:`SNIFF_BYTES` bytes (pass at least that many when you have
+    them). HEIF files (``ftyp`` brands heic/heix/hevc/heim/heis/hevm/hevs/mif1/msf1) are "heic";
+    AVIF (also ``mif1``-based) is not supported and gives None.
+    """
+    h = bytes(data_head[:SNIFF_BYTES])
+    if h[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    if h[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if len(h) >= 12 and h[:4] == b"RIFF" and h[8:12] == b"WEBP":
+        return "webp"
+    if len(h) >= 12 and h[4:8] == b"ftyp":
+        box_size = int.from_bytes(h[:4], "big")
+        if box_size < 16 or box_size % 4:
+            return None
+        major = h[8:12]
+        compatible = {h[i : i + 4] for i in range(16, min(box_size, len(h)) - 3, 4)}
+        if major in _AVIF_BRANDS or compatible & _AVIF_BRANDS:
+            return None
+        if major in _HEIF_BRANDS or compatible & _HEVC_BRANDS:
+            return "heic"
+    return None
+
+
+# --------------------------------------------------------------------------- dHash
+
+
+def hamming(a: int | str, b: int | str) -> int:
+    """Number of differing bits between two 64-bit dHashes (ints, signed or not, or hex)."""
+    return ((_hash_int(a) ^ _hash_int(b)) & _MASK64).bit_count()
+
+
+def dhash_to_hex(value: int) -> str:
+    return f"{value & _MASK64:016x}"
+
+
+def dhash_from_hex(text: str) -> int:
+    """Parse 16 hex digits into the signed int64 form used by :attr:`Ingested.dhash`."""
+    if not re.fullmatch(r"[0-9a-fA-F]{16}", text):
+        raise ValueError(f"not a 64-bit hex hash: {text!r}")
+    return _signed64(int(text, 16))
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def _hash_int(value: int | str) -> int:
+    return dhash_from_hex(value) if isinstance(value, str) else value
+
+
+def _signed64(value: int) -> int:
+    value &= _MASK64
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _dhash(img: Image.Image) -> int:
+    """dHash: 9x8 grey (area average), bit = pixel brighter than its right neighbour.
+
+    Row-major, most significant bit first.
+    """
+    small = img.resize((9, 8), Image.Resampling.BOX, reducing_gap=2.0).convert("L")
+    px = small.tobytes()
+    bits = 0
+    for row in range(8):
+        base = row * 9
+        for col in range(8):
+            bits = (bits << 1) | (px[base + col] > px[base + col + 1])
+    return _signed64(bits)
+
+
+# --------------------------------------------------------------------------- threads
+
+_T = TypeVar("_T")
+
+
+class _Job(Generic[_T]):
+    """Run ``fn`` in a helper thread (or at once when not parallel); ``result()`` joins."""
+
+    __slots__ = ("_exc", "_result", "_thread")
+
+    def __init__(self, parallel: bool, fn: Callable[..., _T], *args: Any) -> None:
+        self._result: _T | None = None
+        self._exc: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if parallel:
+            self._thread = threading.Thread(
+                target=self._run, args=(fn, args), name="media-ingest", daemon=True
+            )
+            self._thread.start()
+        else:
+            self._run(fn, args)
+
+    def _run(self, fn: Callable[..., _T], args: tuple[Any, ...]) -> None:
+        try:
+            self._result = fn(*args)
+        except BaseException as exc:  # re-raised in the caller's thread by result()
+            self._exc = exc
+
+    def result(self) -> _T:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._exc is not None:
+            exc, self._exc = self._exc, None
+            raise exc
+        return self._result  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def probe(data: bytes, *, max_pixels: int) -> Probe:
+    """Cheap validation from the header only: format and upright size.
+
+    Raises what :func:`ingest` raises for the header (:class:`UnsupportedImage`,
+    :class:`ImageTooLarge`, :class:`CorruptImage` for an unreadable header). A photo that passes
+    may still turn out truncated or corrupt when :func:`ingest` decodes it.
+    """
+    data = _as_bytes(data)
+    fmt = sniff(data[:SNIFF_BYTES])
+    if fmt is None:
+        raise UnsupportedImage(detail=f"unrecognised magic bytes {data[:12].hex()}")
+    im = _open(data, fmt, max_pixels)
+    w, h = im.size
+    if _orientation(_read_exif(im, may_load=False)) >= 5:
+        w, h = h, w
+    return Probe(fmt, w, h)
+
+
+def _as_bytes(data: bytes) -> bytes:
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    if not isinstance(data, bytes):
+        raise TypeError(f"image data must be bytes, not {type(data).__name__}")
+    return data
+
+
+def ingest(
+    data: bytes,
+    *,
+    max_pixels: int,
+    display_max: int = 1600,
+    thumb_max: int = 320,
+    parallel: bool = True,
+) -> Ingested:
+    """Validate, hash and render one uploaded photo.
+
+    Synchronous and CPU-bound: call it from a worker thread. ``max_pixels`` bounds the pixel count
+    declared in the header (checked before decoding). ``parallel=False`` keeps all work in the
+    calling thread.
+
+    Raises :class:`UnsupportedImage`, :class:`ImageTooLarge` or :class:`CorruptImage`.
+    """
+    data = _as_bytes(data)
+    if max_pixels < 1 or display_max < 1 or thumb_max < 1:
+        raise ValueError("max_pixels, display_max and thumb_max must be positive")
+
+    fmt = sniff(data[:SNIFF_BYTES])
+    if fmt is None:
+        raise UnsupportedImage(detail=f"unrecognised magic bytes {data[:12].hex()}")
+
+    im = _open(data, fmt, max_pixels)
+    width, height = im.size
+
+    # Hash while the pixels decode (hashlib releases the GIL). Pillow raises on truncated data
+    # unless some code in the process set ImageFile.LOAD_TRUNCATED_IMAGES; then check ourselves.
+    check = bool(ImageFile.LOAD_TRUNCATED_IMAGES)
+    background = _Job(parallel, _hash_and_check, data, fmt if check else None)
+    exif = _read_exif(im, may_load=False)
+    if fmt == "jpeg":
+        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, never below the display size, which
+        # depends on the orientation: the decoder works on the stored (unrotated) pixels.
+        swap = _orientation(exif) >= 5
+        upright = (height, width) if swap else (width, height)
+        display_size = _fit(upright, display_max)
+        im.draft("RGB", display_size[::-1] if swap else display_size)
+    try:
+        im.load()
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge(width, height, max_pixels, detail=str(exc)) from None
+    except _DECODE_ERRORS as exc:
+        background.result()
+        raise CorruptImage(detail=f"{type(exc).__name__}: {exc}") from None
+    sha256, complete = background.result()
+    if not complete:
+        raise CorruptImage(detail=f"{fmt} data is truncated")
+    if fmt == "png":
+        exif = _read_exif(im)  # a PNG's eXIf chunk may come after the pixels
+
+    orientation = _orientation(exif)
+    swap = orientation >= 5  # 5..8 store the picture turned by 90 degrees
+    upright = (height, width) if swap else (width, height)
+    display_size = _fit(upright, display_max)
+    stored_target = display_size[::-1] if swap else display_size
+
+    icc = _valid_icc(im.info.get("icc_profile"))
+    rgb, icc = _to_rgb(im, icc)
+    del im
+    display = _resize_upright(rgb, stored_target, orientation, parallel)
+    del rgb
+
+    encoded = _Job(parallel, _encode_display, display, icc)
+    thumb_size = _fit(display.size, thumb_max)
+    if thumb_size != display.size:
+        thumb = display.resize(thumb_size, _THUMB_FILTER, reducing_gap=2.0)
+    else:
+        thumb = display
+    thumb_bytes = _encode_thumb(thumb, icc)
+    dhash = _dhash(display)
+    display_bytes = encoded.result()
+
+    provenance = _provenance(exif)
+    return Ingested(
+        sha256=sha256,
+        format=fmt,
+        width=upright[0],
+        height=upright[1],
+        display_bytes=display_bytes,
+        display_width=display.width,
+        display_height=display.height,
+        thumb_bytes=thumb_bytes,
+        thumb_width=thumb.width,
+        thumb_height=thumb.height,
+        dhash=dhash,
+        icc=icc is not None,
+        **provenance,
+    )
+
+
+def _open(data: bytes, fmt: str, max_pixels: int) -> ImageFile.ImageFile:
+    """Parse the header (no pixels are decoded) and enforce the pixel limit."""
+    try:
+        im = Image.open(io.BytesIO(data), formats=_PIL_FORMATS[fmt])
+    except Image.DecompressionBombError as exc:
+        # Pillow's own process-wide guard fired first; ours is below it or it was raised.
+        raise ImageTooLarge(None, None, max_pixels, detail=str(exc)) from None
+    except _DECODE_ERRORS as exc:
+        raise CorruptImage(detail=f"{type(exc).__name__}: {exc}") from None
+    width, height = im.size
+    if width < 1 or height < 1:
+        raise CorruptImage(detail=f"bad size {width}x{height}")
+    if width * height > max_pixels:
+        raise ImageTooLarge(width, height, max_pixels)
+    return im
+
+
+def _hash_and_check(data: bytes, fmt: str | None) -> tuple[str, bool]:
+    """SHA-256, and whether the data is complete (checked only when ``fmt`` is given)."""
+    return hashlib.sha256(data).hexdigest(), fmt is None or _is_complete(data, fmt)
+
+
+def _fit(size: tuple[int, int], limit: int) -> tuple[int, int]:
+    """Scale ``size`` down (never up) so its long side is at most ``limit``."""
+    w, h = size
+    if max(w, h) <= limit:
+        return w, h
+    if w >= h:
+        return limit, max(1, round(h * limit / w))
+    return max(1, round(w * limit / h)), limit
+
+
+# Pillow transposes per EXIF orientation (as ImageOps.exif_transpose does).
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+# Rows per strip below which splitting the resize over two threads is not worth a thread.
+_MIN_PARALLEL_ROWS = 256
+
+
+def _resize_upright(
+    img: Image.Image, stored_size: tuple[int, int], orientation: int, parallel: bool
+) -> Image.Image:
+    """Resize to ``stored_size`` (stored orientation), then turn upright. Returns a new image."""
+    method = _TRANSPOSE.get(orientation)
+    w, h = stored_size
+    if img.size == stored_size or not parallel or h < 2 * _MIN_PARALLEL_ROWS:
+        if img.size != stored_size:
+            out = img.resize(stored_size, _DISPLAY_FILTER)
+        elif method is None:
+            out = img.copy()
+        else:
+            out = img
+        out = out.transpose(method) if method is not None else out
+        out.info = {}  # nothing of the original's metadata travels on
+        return out
+
+    # Two horizontal strips, each resized (and turned) in its own thread. Pillow's box argument
+    # samples outside the box, so the strips meet without a seam.
+    mid = h // 2
+    split = mid * img.height / h
+
+    def strip(top: bool) -> Image.Image:
+        y0, y1 = (0.0, split) if top else (split, float(img.height))
+        part = img.resize((w, mid if top else h - mid), _DISPLAY_FILTER, box=(0, y0, img.width, y1))
+        return part.transpose(method) if method is not None else part
+
+    lower = _Job(True, strip, False)
+    upper = strip(True)
+    out = Image.new(img.mode, (h, w) if orientation >= 5 else (w, h), None)  # fully overwritten
+    out.paste(upper, _upright_corner((0, 0, w, mid), w, h, orientation))
+    out.paste(lower.result(), _upright_corner((0, mid, w, h), w, h, orientation))
+    return out
+
+
+def _upright_corner(
+    box: tuple[int, int, int, int], w: int, h: int, orientation: int
+) -> tuple[int, int]:
+    """Top-left corner, in the upright image, of a box of the stored (w x h) image."""
+    x0, y0, x1, y1 = box
+    return {
+        1: (x0, y0),
+        2: (w - x1, y0),
+        3: (w - x1, h - y1),
+        4: (x0, h - y1),
+        5: (y0, x0),
+        6: (h - y1, x0),
+        7: (h - y1, w - x1),
+        8: (y0, w - x1),
+    }.get(orientation, (x0, y0))
+
+
+def _encode_display(img: Image.Image, icc: bytes | None) -> bytes:
+    # Progressive implies optimised Huffman tables in libjpeg. No exif/xmp/comment is passed, and
+    # Pillow writes only what it is given.
+    return _save(
+        img, "JPEG", quality=DISPLAY_QUALITY, progressive=DISPLAY_PROGRESSIVE, icc_profile=icc
+    )
+
+
+def _encode_thumb(img: Image.Image, icc: bytes | None) -> bytes:
+    return _save(img, "WEBP", quality=THUMB_QUALITY, method=THUMB_METHOD, icc_profile=icc)
+
+
+def _save(img: Image.Image, fmt: str, **params: Any) -> bytes:
+    """``img.save`` into memory, letting other threads run meanwhile.
+
+    Pillow holds the GIL while it encodes into a Python object (BytesIO) and releases it only
+    when it can write to a file descriptor, so encode into an anonymous in-memory file.
+    """
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("floorcheck-encode", os.MFD_CLOEXEC)
+        f = open(fd, "w+b", buffering=0)  # noqa: SIM115
+    else:
+        f = tempfile.TemporaryFile(buffering=0)  # noqa: SIM115
+    with f:
+        img.save(f, fmt, **params)
+        f.seek(0)
+        return f.read()
+
+
+# --------------------------------------------------------------------------- colour
+
+
+def _valid_icc(icc: Any) -> bytes | None:
+    """The profile if it looks like an ICC profile (header with 'acsp'), else None."""
+    if not isinstance(icc, bytes) or len(icc) < 132 or icc[36:40] != b"acsp":
+        return None
+    return icc
+
+
+_SRGB: tuple[Any, bytes] | None = None
+_SRGB_LOCK = threading.Lock()
+
+
+def _srgb() -> tuple[Any, bytes]:
+    global _SRGB
+    with _SRGB_LOCK:
+        if _SRGB is None:
+            profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+            _SRGB = (profile, profile.tobytes())
+        return _SRGB
+
+
+def _to_rgb(img: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | None]:
+    """Convert to 8-bit RGB (alpha flattened on white); keep the ICC profile when it still fits.
+
+    A CMYK or grey profile is applied (converted to sRGB, which is then attached), since an RGB
+    image cannot carry it.
+    """
+    space = icc[16:20] if icc else None
+    if img.mode == "RGB":
+        return img, icc if space == b"RGB " else None
+    if icc and (space, img.mode) in ((b"CMYK", "CMYK"), (b"GRAY", "L")):
+        try:
+            srgb, srgb_bytes = _srgb()
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            out = ImageCms.profileToProfile(img, src, srgb, outputMode="RGB")
+            if out is not None:
+                return out, srgb_bytes
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass
+        icc = None
+    keep = icc if space == b"RGB " else None
+    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        grey = img.convert("I") if img.mode != "I" else img
+        return grey.point(lambda v: v * (1 / 257)).convert("L").convert("RGB"), None
+    has_alpha = img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        img.mode == "P" and "transparency" in img.info
+    )
+    if has_alpha:
+        rgba = img.convert("RGBA")
+        out = Image.new("RGB", img.size, (255, 255, 255))
+        out.paste(rgba, mask=rgba.getchannel("A"))
+        return out, keep
+    return img.convert("RGB"), keep
+
+
+# --------------------------------------------------------------------------- completeness
+
+
+# A marker in JPEG entropy-coded data: 0xFF not followed by 0x00 (stuffing), RSTn or 0xFF (fill).
+_JPEG_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
+def _is_complete(data: bytes, fmt: str) -> bool:
+    """Structural end-of-file check, so truncation is caught even if some other code in the
+    process set ``ImageFile.LOAD_TRUNCATED_IMAGES`` (Pillow then decodes truncated data
+    silently). Holds the GIL for a few ms on a large file, hence only used in that case."""
+    try:
+        if fmt == "jpeg":
+            return _jpeg_complete(data)
+        if fmt == "png":
+            return data.rfind(b"IEND\xaeB`\x82") > 8
+        if fmt == "webp":
+            return len(data) >= 8 + int.from_bytes(data[4:8], "little")
+        if fmt == "heic":
+            return _isobmff_complete(data)
+    except (IndexError, ValueError):
+        return False
+    return True
+
+
+def _jpeg_complete(data: bytes) -> bool:
+    """True if the first image reaches its EOI marker (walking segments, then scan data)."""
+    n = len(data)
+    pos = 2  # after SOI
+    while pos < n:
+        if data[pos] != 0xFF:
+            # Extraneous bytes (libjpeg warns and skips to the next marker).
+            m = _JPEG_MARKER.search(data, pos)
+            if m is None:
+                return False
+            pos = m.start()
+        while pos + 1 < n and data[pos + 1] == 0xFF:  # fill bytes
+            pos += 1
+        if pos + 1 >= n:
+            return False
+        marker = data[pos + 1]
+        if marker == 0xD9:  # EOI
+            return True
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # standalone markers
+            pos += 2
+            continue
+        if pos + 4 > n:
+            return False
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if length < 2:
+            return False
+        end = pos + 2 + length
+        if end > n:
+            return False
+        if marker == 0xDA:  # SOS: entropy-coded data up to the next real marker
+            m = _JPEG_MARKER.search(data, end)
+            if m is None:
+                return False
+            pos = m.start()
+        else:
+            pos = end
+    return False
+
+
+def _isobmff_complete(data: bytes) -> bool:
+    """Every top-level box of the HEIF file fits in the data."""
+    n = len(data)
+    pos = 0
+    while pos < n:
+        if pos + 8 > n:
+            return False
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        if size == 1:
+            if pos + 16 > n:
+                return False
+            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
+        elif size == 0:  # box runs to the end of the file
+            return True
+        if size < 8 or pos + size > n:
+            return False
+        pos += size
+    return True
+
+
+# --------------------------------------------------------------------------- EXIF
+
+
+def _read_exif(im: Image.Image, *, may_load: bool = True) -> dict[str, Any]:
+    """IFD0, Exif and GPS IFDs as plain dicts. Broken EXIF gives empty dicts, never an error:
+    metadata is best effort and must not reject a photo.
+
+    With ``may_load=False`` only EXIF already read with the header is used (Pillow's PNG plugin
+    decodes the whole image to look for an eXIf chunk after the pixels).
+    """
+    out: dict[str, Any] = {"ifd0": {}, "exif": {}, "gps": {}}
+    if not may_load and im.format == "PNG" and "exif" not in im.info:
+        return out
+    try:
+        exif = im.getexif()
+    except Exception:  # noqa: BLE001 - any parser failure just means "no EXIF"
+        return out
+    try:
+        out["ifd0"] = dict(exif)
+    except Exception:  # noqa: BLE001
+        pass
+    for name, ifd in (("exif", ExifTags.IFD.Exif), ("gps", ExifTags.IFD.GPSInfo)):
+        try:
+            out[name] = dict(exif.get_ifd(ifd))
+        except Exception:  # noqa: BLE001
+            pass
+    return out
+
+
+def _orientation(exif: dict[str, Any]) -> int:
+    value = exif["ifd0"].get(ExifTags.Base.Orientation)
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+_SERIAL_TAGS = (
+    ("exif", ExifTags.Base.BodySerialNumber),
+    ("exif", ExifTags.Base.LensSerialNumber),
+    ("ifd0", ExifTags.Base.CameraSerialNumber),
+)
+
+
+def _provenance(exif: dict[str, Any]) -> dict[str, Any]:
+    ifd0, sub = exif["ifd0"], exif["exif"]
+    return {
+        "taken_at": _taken_at(sub),
+        "gps": _gps(exif["gps"]),
+        "device_make": _label(ifd0.get(ExifTags.Base.Make)),
+        "device_model": _label(ifd0.get(ExifTags.Base.Model)),
+        "has_serial": any(_text(exif[ifd].get(tag)) for ifd, tag in _SERIAL_TAGS),
+    }
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str):
+        return ""
+    return value.replace("\x00", " ").strip()
+
+
+def _label(value: Any, limit: int = 100) -> str | None:
+    text = "".join(ch for ch in _text(value) if ch.isprintable()).strip()
+    return text[:limit] or None
+
+
+_EXIF_DATETIME = re.compile(r"(\d{4})[:\-](\d{2})[:\-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_EXIF_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
+
+
+def _taken_at(sub: dict[str, Any]) -> datetime | None:
+    base = ExifTags.Base
+    tags = (
+        (base.DateTimeOriginal, base.OffsetTimeOriginal, base.SubsecTimeOriginal),
+        (base.DateTimeDigitized, base.OffsetTimeDigitized, base.SubsecTimeDigitized),
+    )
+    for dt_tag, offset_tag, subsec_tag in tags:
+        m = _EXIF_DATETIME.match(_text(sub.get(dt_tag)))
+        if m is None:
+            continue
+        try:
+            taken = datetime(*(int(g) for g in m.groups()))  # type: ignore[misc]
+        except ValueError:  # "0000:00:00 00:00:00" and the like
+            continue
+        subsec = _text(sub.get(subsec_tag))
+        if subsec.isdigit():
+            taken = taken.replace(microsecond=int(subsec[:6].ljust(6, "0")))
+        off = _EXIF_OFFSET.fullmatch(_text(sub.get(offset_tag)))
+        if off is not None:
+            minutes = int(off[2]) * 60 + int(off[3])
+            if minutes < 24 * 60:
+                sign = -1 if off[1] == "-" else 1
+                taken = taken.replace(tzinfo=timezone(timedelta(minutes=sign * minutes)))
+        return taken
+    return None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _degrees(value: Any, ref: Any, negative: str) -> float | None:
+    if isinstance(value, (tuple, list)):
+        parts = [_number(v) for v in value[:3]]
+        if not parts or any(p is None for p in parts):
+            return None
+        parts += [0.0] * (3 - len(parts))
+        deg = parts[0] + parts[1] / 60 + parts[2] / 3600  # type: ignore[operator]
+    else:
+        deg = _number(value)
+        if deg is None:
+            return None
+    if _text(ref).upper().startswith(negative):
+        deg = -deg
+    return round(deg, 7)
+
+
+def _gps(gps: dict[str, Any]) -> GPS | None:
+    lat = _degrees(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "S")
+    lon = _degrees(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef), "W")
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    alt = _number(gps.get(ExifTags.GPS.GPSAltitude))
+    if alt is not None:
+        ref = gps.get(ExifTags.GPS.GPSAltitudeRef)
+        below = ref[:1] == b"\x01" if isinstance(ref, bytes) else ref == 1
+        alt = round(-alt if below else alt, 2)
+    return GPS(lat, lon, alt)
