@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.controllers import AuthController, UserController
@@ -23,7 +24,7 @@ from api.auth.guards import TokenAuthMiddleware
 from api.auth.models import User
 from api.db import create_engine, create_sessionmaker
 from api.deps import DB
-from api.errors import UnsupportedMedia, problem_details_plugin
+from api.errors import ServiceUnavailable, UnsupportedMedia, problem_details_plugin
 from api.inspections.controllers import (
     BookingController, FollowUpController, InspectionController, LibraryController, SamplingController,
     SpecSheetController,
@@ -68,7 +69,10 @@ async def require_json_body(request: Request) -> None:
 
 @get("/health", operation_id="health", exclude_from_auth=True, tags=["system"])
 async def health(db: DB) -> dict[str, str]:
-    await db.execute(text("SELECT 1"))
+    try:
+        await db.execute(text("SELECT 1"))
+    except (OSError, SQLAlchemyError):
+        raise ServiceUnavailable("The database cannot be reached.", detail_zh="无法连接数据库。") from None
     return {"status": "ok"}
 
 

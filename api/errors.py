@@ -61,6 +61,10 @@ class TooManyRequests(DomainError):
     status, kind = 429, "too-many-requests"
 
 
+class ServiceUnavailable(DomainError):
+    status, kind = 503, "service-unavailable"
+
+
 class BadParameter(DomainError):
     """A query or path parameter is wrong; `param` names it."""
 
@@ -124,5 +128,5 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
 
 __all__ = [
     "BadParameter", "Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "TooLarge",
-    "TooManyRequests", "Unauthorized", "UnsupportedMedia", "problem_details_plugin",
+    "ServiceUnavailable", "TooManyRequests", "Unauthorized", "UnsupportedMedia", "problem_details_plugin",
 ]

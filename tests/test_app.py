@@ -76,3 +76,9 @@ def test_pwa_shell_is_public(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
     assert response.status_code in {301, 302, 307, 308}
     assert response.headers["location"] == "/app/"
+
+
+def test_health_says_when_the_database_is_unreachable(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    broken = replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path}/missing/dir/db.sqlite3")
+    with TestClient(create_app(broken)) as closed:
+        assert_problem(closed.get("/health"), 503)

@@ -45,6 +45,11 @@ class CustomerController(Controller):
         service = CatalogueService(db, Customer)
         return customer_out(await service.save(await service.get(customer_id), changes(data)))
 
+    @delete("/{customer_id:uuid}", operation_id="deleteCustomer", guards=[requires_staff],
+            status_code=HTTP_204_NO_CONTENT)
+    async def delete_customer(self, customer_id: FromPath[UUID], db: DB) -> None:
+        await CatalogueService(db, Customer).delete(customer_id)
+
 
 class FactoryController(Controller):
     path = "/api/factories"
@@ -63,6 +68,11 @@ class FactoryController(Controller):
                              db: DB) -> FactoryOut:
         service = CatalogueService(db, Factory)
         return factory_out(await service.save(await service.get(factory_id), changes(data)))
+
+    @delete("/{factory_id:uuid}", operation_id="deleteFactory", guards=[requires_staff],
+            status_code=HTTP_204_NO_CONTENT)
+    async def delete_factory(self, factory_id: FromPath[UUID], db: DB) -> None:
+        await CatalogueService(db, Factory).delete(factory_id)
 
 
 class OrderController(Controller):

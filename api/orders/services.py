@@ -89,6 +89,19 @@ class CatalogueService:
                            detail_zh="编码已存在。", field="code") from None
         return item
 
+    async def delete(self, item_id: uuid.UUID) -> None:
+        item = await self.get(item_id)
+        column = Order.customer_id if self.model is Customer else Order.factory_id
+        if await self.session.scalar(select(func.count()).where(column == item.id)):
+            raise Conflict(f"This {self.noun} has orders; it cannot be deleted.",
+                           detail_zh="该记录下已有订单，不能删除。")
+        if self.model is Factory and await self.session.scalar(
+                select(func.count()).select_from(User).where(User.factory_id == item.id)):
+            raise Conflict("This factory has user accounts; deactivate them first.",
+                           detail_zh="该工厂下有用户账号，请先停用。")
+        await self.session.delete(item)
+        await self.session.commit()
+
 
 @dataclass(frozen=True)
 class OrderFilters:

@@ -167,3 +167,12 @@ def test_inspector_sees_only_their_own_bookings(world) -> None:  # type: ignore[
     _book(world, o1, world.other_inspector)
     assert len(world.inspector.get(f"/api/orders/{o1['id']}/inspections").json()) == 1
     assert len(world.supervisor.get(f"/api/orders/{o1['id']}/inspections").json()) == 2
+
+
+def test_customers_and_factories_in_use_cannot_be_deleted(world) -> None:  # type: ignore[no-untyped-def]
+    assert_problem(world.admin.delete(f"/api/customers/{world.customers[0]['id']}"), 409)
+    assert_problem(world.admin.delete(f"/api/factories/{world.factories[0]['id']}"), 409)
+    spare = world.admin.post("/api/customers", json={"code": "C9", "name": "Spare"}).json()
+    assert_problem(world.inspector.delete(f"/api/customers/{spare['id']}"), 403)
+    assert world.merchandiser.delete(f"/api/customers/{spare['id']}").status_code == 204
+    assert_problem(world.admin.delete(f"/api/customers/{spare['id']}"), 404)
