@@ -12,7 +12,6 @@ from api.auth.models import User
 from api.auth.schemas import LoginIn, LoginOut, PasswordReset, UserCreate, UserOut, UserPatch
 from api.auth.services import AuthService, UserService
 from api.deps import DB, AppSettings, CurrentUser
-from api.settings import Settings
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 

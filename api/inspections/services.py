@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import uuid
-from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.access import inspection_visible_to, may_write_inspection, visible_inspection, visible_order
@@ -24,7 +23,7 @@ from api.inspections.models import (
 )
 from api.inspections.rules import SEVERITIES, LiveResult, live_result
 from api.inspections.switching import LotRecord, SeverityOutcome, SwitchState, switch_state, switching_points
-from api.orders.models import Carton, CartonItem, Customer, Factory, Order, OrderLine, PackingList
+from api.orders.models import Carton, Customer, Factory, Order
 from api.inspections.schemas import (
     InspectionOut, PickedCartonOut, PlanOut, answer_out, defect_out, measurement_out, result_out, scan_out,
     signature_out, spec_sheet_out, template_out,

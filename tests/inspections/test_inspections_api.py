@@ -12,7 +12,7 @@ from PIL import Image
 
 from api.barcodes import gs1
 from api.inspections.carton_draw import draw_cartons
-from tests.helpers import assert_problem, gtin, order_body
+from tests.helpers import assert_problem, order_body
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
