@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.controllers import AuthController, UserController
 from api.barcodes.controllers import BarcodeController, BarcodeUploadController
-from api.auth.guards import TokenAuthMiddleware
+from api.auth.guards import TokenAuthMiddleware, TokenCache
 from api.auth.models import User
 from api.db import create_engine, create_sessionmaker
 from api.deps import DB
@@ -111,7 +111,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         OrderController, CartonController, BookingController, InspectionController, FollowUpController,
                         SpecSheetController, LibraryController, SamplingController, BarcodeController,
                         PhotoEditController, InspectionPhotoController, MediaController, uploads, photo_uploads, static],
-        state=State({"settings": settings, "storage": LocalStorage(settings.media_dir)}),
+        state=State({"settings": settings, "storage": LocalStorage(settings.media_dir),
+                     "token_cache": TokenCache(settings.auth_cache_seconds)}),
         lifespan=[database],
         dependencies={
             "db": Provide(provide_db),

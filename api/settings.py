@@ -25,6 +25,8 @@ class Settings:
     # "auto": Secure everywhere except localhost, where browsers reach the app over plain http.
     cookie_secure: str = "auto"
     cookie_name: str = "floorcheck_session"
+    # How long a validated token is trusted without asking the database again.
+    auth_cache_seconds: float = 10.0
     schema_enabled: bool = True
     max_body_bytes: int = 1_000_000
     max_import_bytes: int = 20_000_000
@@ -51,6 +53,7 @@ class Settings:
             ("MAX_PHOTO_BYTES", int),
             ("MAX_IMAGE_PIXELS", int),
             ("LOGIN_FREE_FAILURES", int),
+            ("AUTH_CACHE_SECONDS", float),
         ):
             if (raw := get(name)) is not None:
                 changes[name.lower()] = conv(raw)

@@ -46,6 +46,7 @@ class AuthController(Controller):
     async def logout(self, request: Request, db: DB, settings: AppSettings) -> Response[None]:
         if token := request_token(request):
             await AuthService(db, settings).logout(token)
+            request.app.state.token_cache.forget(token)
         response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.delete_cookie(settings.cookie_name, path="/")
         return response
@@ -70,13 +71,17 @@ class UserController(Controller):
                                                      data.factory_id))
 
     @patch("/{user_id:uuid}", operation_id="updateUser")
-    async def update_user(self, user_id: FromPath[UUID], data: JSONBody[UserPatch], db: DB) -> UserOut:
+    async def update_user(self, request: Request, user_id: FromPath[UUID], data: JSONBody[UserPatch],
+                          db: DB) -> UserOut:
         service = UserService(db)
         user = await service.update(await service.get(user_id), display_name=data.display_name, role=data.role,
                                     factory_id=data.factory_id, active=data.active)
+        request.app.state.token_cache.forget_user(user.id)  # a new role or a deactivation applies at once
         return user_out(user)
 
     @post("/{user_id:uuid}/password", operation_id="resetPassword", status_code=HTTP_204_NO_CONTENT)
-    async def reset_password(self, user_id: FromPath[UUID], data: JSONBody[PasswordReset], db: DB) -> None:
+    async def reset_password(self, request: Request, user_id: FromPath[UUID], data: JSONBody[PasswordReset],
+                             db: DB) -> None:
         service = UserService(db)
         await service.reset_password(await service.get(user_id), data.password)
+        request.app.state.token_cache.forget_user(user_id)

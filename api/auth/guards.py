@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable
 
 from litestar.connection import ASGIConnection
@@ -9,7 +11,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from api.auth.models import Role
+from api.auth.models import Role, User
 from api.auth.services import AuthService
 
 
@@ -21,15 +23,51 @@ def request_token(connection: ASGIConnection) -> str | None:
     return connection.cookies.get(connection.app.state.settings.cookie_name) or None
 
 
+class TokenCache:
+    """Tokens validated in the last few seconds, so that a burst of requests costs one auth query.
+
+    Logout, deactivation and password resets through this app forget the affected entries at once;
+    a change made by another process (the `floorcheck users` command, another app instance) takes
+    effect within `ttl` seconds.
+    """
+
+    def __init__(self, ttl: float = 10.0, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, User]] = {}
+
+    def get(self, token: str) -> User | None:
+        entry = self._entries.get(token)
+        if entry is None or time.monotonic() - entry[0] > self.ttl:
+            return None
+        return entry[1]
+
+    def put(self, token: str, user: User) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[token] = (time.monotonic(), user)
+
+    def forget(self, token: str) -> None:
+        self._entries.pop(token, None)
+
+    def forget_user(self, user_id: uuid.UUID) -> None:
+        for token in [t for t, (_, user) in self._entries.items() if user.id == user_id]:
+            del self._entries[token]
+
+
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         token = request_token(connection)
         if token is None:
             raise NotAuthorizedException("Log in first: send a Bearer token or the session cookie.")
-        async with connection.app.state.sessionmaker() as session:
-            user = await AuthService(session, connection.app.state.settings).authenticate(token)
+        cache: TokenCache = connection.app.state.token_cache
+        user = cache.get(token)
         if user is None:
-            raise NotAuthorizedException("Your session has ended. Log in again.")
+            async with connection.app.state.sessionmaker() as session:
+                user = await AuthService(session, connection.app.state.settings).authenticate(token)
+            if user is None:
+                raise NotAuthorizedException("Your session has ended. Log in again.")
+            cache.put(token, user)
         return AuthenticationResult(user=user, auth=token)
 
 

@@ -6,15 +6,22 @@ Pure functions over bytes: no web framework, no database, no storage. The web la
 
 Pipeline of :func:`ingest`::
 
-    sniff magic bytes -> open (header only) -> pixel-count check -> EXIF (orientation, provenance)
-    -> JPEG draft decode at the power-of-two scale the display needs -> one resize to the display
-    size (in the stored orientation) -> transpose upright -> display JPEG (progressive, ICC kept,
-    no EXIF) || thumb WebP made from the display (ICC kept, no EXIF) + dHash of the display
+    sniff magic bytes -> open (header only) -> pixel-count check -> EXIF, parsed once (orientation,
+    provenance) -> JPEG draft decode at the power-of-two scale the display needs -> one resize to
+    the display size (in the stored orientation) -> transpose the small image upright -> display
+    JPEG (baseline, ICC kept, no EXIF) || thumb WebP reduced from the display (ICC kept, no EXIF)
+    + dHash of the display
 
-With ``parallel=True`` (the default) the work is spread over two threads: the SHA-256 runs while
-the image decodes, the resize is cut into two strips, and the thumb and the dHash are made while
-the display JPEG encodes. Pillow releases the GIL in all of these (for encoding only when it
-writes to a file descriptor, see :func:`_save`).
+With ``parallel=True`` (the default) the work is spread over two threads: the SHA-256 (and, for
+``ingest_and_store``, the original's write) runs while the image decodes, the resize is cut into
+two strips, and the thumb and the dHash are made while the display JPEG encodes. Pillow releases
+the GIL in all of these (for encoding only when it writes to a file descriptor, see
+:func:`_save`).
+
+Where the time goes, for a 12 MP phone JPEG (bench/photos.py): the draft decode is about half of
+the CPU time and cannot be avoided; the 2000 -> 1600 px resize is the next largest part; encoding
+and everything else are small. A progressive display JPEG would cost as much CPU as the resize
+again (about 7x a baseline encode), which is why the display is baseline.
 """
 
 from __future__ import annotations
@@ -66,11 +73,14 @@ FORMATS: dict[str, str] = {
     "heic": "image/heic",
 }
 
-#: Display JPEG settings. Progressive JPEG renders early on slow phone connections and is a few
-#: per cent smaller, but costs about 7x the CPU of baseline encoding (see bench/photos.py).
+#: Display JPEG settings. Baseline with the standard Huffman tables: a progressive JPEG renders
+#: early on slow connections and is about 6 % smaller, but its encode costs about 6x the CPU
+#: (~33 ms against ~5 ms for a 1600 px photo, more than the resize); ``optimize`` saves 1.5 % for
+#: 2.5x the CPU. Either would break the ingest time budget (see bench/photos.py).
 DISPLAY_QUALITY = 85
-DISPLAY_PROGRESSIVE = True
-#: Thumb WebP settings (method 2: the thumb is small; higher methods double its encode time).
+DISPLAY_PROGRESSIVE = False
+#: Thumb WebP settings (method 2: the thumb is small; it is 8 % smaller than with method 1 for
+#: 0.6 ms more, and higher methods double its encode time).
 THUMB_QUALITY = 80
 THUMB_METHOD = 2
 
@@ -83,7 +93,9 @@ _PIL_FORMATS: dict[str, tuple[str, ...]] = {
 }
 
 # Display resize: one pass from the draft-decoded image (less than 2x larger) to the display size.
-# For such a small step HAMMING looks the same as LANCZOS at half its cost (bench/photos.py).
+# HAMMING is the best of the cheap filters here. Against a LANCZOS resize of the full-size image
+# (12 MP photos): HAMMING 34-37 dB PSNR, BILINEAR 1.5 dB less at the same cost (~19 ms), BOX 3.5
+# dB less for 30 % less time; LANCZOS from the draft is 42-45 dB but takes twice as long.
 _DISPLAY_FILTER = Image.Resampling.HAMMING
 _THUMB_FILTER = Image.Resampling.HAMMING
 
@@ -219,11 +231,11 @@ class Ingested:
     format: str  #: "jpeg" | "png" | "webp" | "heic" (the original's format)
     width: int  #: original, full size, after EXIF orientation
     height: int
-    #: progressive JPEG, long side <= display_max, ICC profile kept, no EXIF/XMP
+    #: baseline JPEG, long side <= display_max, ICC profile kept, no EXIF/XMP
     display_bytes: bytes = field(repr=False)
     display_width: int
     display_height: int
-    #: WebP made from the display, long side <= thumb_max, ICC profile kept, no EXIF/XMP
+    #: WebP reduced from the display, long side <= thumb_max, ICC profile kept, no EXIF/XMP
     thumb_bytes: bytes = field(repr=False)
     thumb_width: int
     thumb_height: int
@@ -358,6 +370,13 @@ class _Job(Generic[_T]):
         except BaseException as exc:  # re-raised in the caller's thread by result()
             self._exc = exc
 
+    def wait(self) -> None:
+        """Join, dropping the result or error (when another error is the one to report)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._result = self._exc = None
+
     def result(self) -> _T:
         if self._thread is not None:
             self._thread.join()
@@ -413,6 +432,33 @@ def ingest(
 
     Raises :class:`UnsupportedImage`, :class:`ImageTooLarge` or :class:`CorruptImage`.
     """
+    return _ingest(
+        data,
+        max_pixels=max_pixels,
+        display_max=display_max,
+        thumb_max=thumb_max,
+        parallel=parallel,
+    )
+
+
+def _ingest(
+    data: bytes,
+    *,
+    max_pixels: int,
+    display_max: int,
+    thumb_max: int,
+    parallel: bool,
+    on_verified: Callable[[str, str], object] | None = None,
+) -> Ingested:
+    """:func:`ingest`, with a hook for ``api.media.storage.ingest_and_store``.
+
+    ``on_verified(fmt, sha256)`` is called once the header has passed every check and the data is
+    hashed, in the helper thread while the pixels decode, so the caller can store the original
+    meanwhile without hashing it a second time. It may still be called for a photo that then
+    fails to decode: the caller undoes its work when this raises. Whatever this raises, the hook
+    has returned by then; an error from the hook is raised from here unless the photo itself
+    failed (that error is the one to report).
+    """
     data = _as_bytes(data)
     if max_pixels < 1 or display_max < 1 or thumb_max < 1:
         raise ValueError("max_pixels, display_max and thumb_max must be positive")
@@ -427,25 +473,26 @@ def ingest(
     # Hash while the pixels decode (hashlib releases the GIL). Pillow raises on truncated data
     # unless some code in the process set ImageFile.LOAD_TRUNCATED_IMAGES; then check ourselves.
     check = bool(ImageFile.LOAD_TRUNCATED_IMAGES)
-    background = _Job(parallel, _hash_and_check, data, fmt if check else None)
-    exif = _read_exif(im, may_load=False)
-    if fmt == "jpeg":
-        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, never below the display size, which
-        # depends on the orientation: the decoder works on the stored (unrotated) pixels.
-        swap = _orientation(exif) >= 5
-        upright = (height, width) if swap else (width, height)
-        display_size = _fit(upright, display_max)
-        im.draft("RGB", display_size[::-1] if swap else display_size)
+    background = _Job(parallel, _verify, data, fmt, check, on_verified)
     try:
-        im.load()
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLarge(width, height, max_pixels, detail=str(exc)) from None
-    except _DECODE_ERRORS as exc:
-        background.result()
-        raise CorruptImage(detail=f"{type(exc).__name__}: {exc}") from None
-    sha256, complete = background.result()
-    if not complete:
-        raise CorruptImage(detail=f"{fmt} data is truncated")
+        exif = _read_exif(im, may_load=False)  # parsed once: orientation here, provenance below
+        if fmt == "jpeg":
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, never below the display size, which
+            # depends on the orientation: the decoder works on the stored (unrotated) pixels.
+            swap = _orientation(exif) >= 5
+            upright = (height, width) if swap else (width, height)
+            display_size = _fit(upright, display_max)
+            im.draft("RGB", display_size[::-1] if swap else display_size)
+        try:
+            im.load()
+        except Image.DecompressionBombError as exc:
+            raise ImageTooLarge(width, height, max_pixels, detail=str(exc)) from None
+        except _DECODE_ERRORS as exc:
+            raise CorruptImage(detail=f"{type(exc).__name__}: {exc}") from None
+    except BaseException:
+        background.wait()  # the hook must have finished before the caller cleans up after it
+        raise
+    sha256 = background.result()
     if fmt == "png":
         exif = _read_exif(im)  # a PNG's eXIf chunk may come after the pixels
 
@@ -462,11 +509,7 @@ def ingest(
     del rgb
 
     encoded = _Job(parallel, _encode_display, display, icc)
-    thumb_size = _fit(display.size, thumb_max)
-    if thumb_size != display.size:
-        thumb = display.resize(thumb_size, _THUMB_FILTER, reducing_gap=2.0)
-    else:
-        thumb = display
+    thumb = _thumbnail(display, thumb_max)
     thumb_bytes = _encode_thumb(thumb, icc)
     dhash = _dhash(display)
     display_bytes = encoded.result()
@@ -506,9 +549,17 @@ def _open(data: bytes, fmt: str, max_pixels: int) -> ImageFile.ImageFile:
     return im
 
 
-def _hash_and_check(data: bytes, fmt: str | None) -> tuple[str, bool]:
-    """SHA-256, and whether the data is complete (checked only when ``fmt`` is given)."""
-    return hashlib.sha256(data).hexdigest(), fmt is None or _is_complete(data, fmt)
+def _verify(
+    data: bytes, fmt: str, check: bool, on_verified: Callable[[str, str], object] | None
+) -> str:
+    """SHA-256 of the data; with ``check``, raise :class:`CorruptImage` unless it is complete.
+    Then call ``on_verified`` (see :func:`_ingest`)."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if check and not _is_complete(data, fmt):
+        raise CorruptImage(detail=f"{fmt} data is truncated")
+    if on_verified is not None:
+        on_verified(fmt, sha256)
+    return sha256
 
 
 def _fit(size: tuple[int, int], limit: int) -> tuple[int, int]:
@@ -588,9 +639,23 @@ def _upright_corner(
     }.get(orientation, (x0, y0))
 
 
+def _thumbnail(display: Image.Image, thumb_max: int) -> Image.Image:
+    """The thumb, made from the (already small) display image."""
+    size = _fit(display.size, thumb_max)
+    if size == display.size:
+        return display
+    # A whole-number factor (1600 -> 320 is 5, for 4:3 and 16:9 photos alike) is an exact area
+    # average: Image.reduce, about a third of the time of a resize. Otherwise reduce by the whole
+    # part of the factor, then filter the rest (what reducing_gap does).
+    factor = display.width // size[0]
+    if display.size == (size[0] * factor, size[1] * factor):
+        return display.reduce(factor)
+    return display.resize(size, _THUMB_FILTER, reducing_gap=2.0)
+
+
 def _encode_display(img: Image.Image, icc: bytes | None) -> bytes:
-    # Progressive implies optimised Huffman tables in libjpeg. No exif/xmp/comment is passed, and
-    # Pillow writes only what it is given.
+    # Progressive implies optimised Huffman tables in libjpeg (see DISPLAY_PROGRESSIVE). No
+    # exif/xmp/comment is passed, and Pillow writes only what it is given.
     return _save(
         img, "JPEG", quality=DISPLAY_QUALITY, progressive=DISPLAY_PROGRESSIVE, icc_profile=icc
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio.to_thread
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.access import order_not_found, order_visible_to, visible_order
 from api.auth.models import STAFF, Role, User
@@ -103,6 +103,14 @@ class CatalogueService:
         await self.session.commit()
 
 
+class Named(NamedTuple):
+    """A customer or factory as an order shows it."""
+
+    id: uuid.UUID
+    code: str
+    name: str
+
+
 @dataclass(frozen=True)
 class OrderFilters:
     status: str | None = None
@@ -143,12 +151,18 @@ class OrderService:
             .offset((page - 1) * per_page).limit(per_page))
         return [tuple(r) for r in rows], total or 0  # type: ignore[misc]
 
-    async def get(self, order_id: uuid.UUID) -> tuple[Order, Customer, Factory]:
-        row = (await self.session.execute(
-            self._select().where(Order.id == order_id).options(selectinload(Order.lines)))).first()
-        if row is None:
+    async def get(self, order_id: uuid.UUID) -> tuple[Order, Named, Named]:
+        """The order with its lines, customer and factory in one query: after a scan, the most frequent read."""
+        rows = (await self.session.execute(
+            select(Order, Customer.id, Customer.code, Customer.name, Factory.id, Factory.code, Factory.name, OrderLine)
+            .join(Customer, Customer.id == Order.customer_id).join(Factory, Factory.id == Order.factory_id)
+            .outerjoin(OrderLine, OrderLine.order_id == Order.id)
+            .where(Order.id == order_id, order_visible_to(self.user)).order_by(OrderLine.position))).all()
+        if not rows:
             raise order_not_found()
-        return tuple(row)  # type: ignore[return-value]
+        order = rows[0][0]
+        set_committed_value(order, "lines", [row[7] for row in rows if row[7] is not None])
+        return order, Named(*rows[0][1:4]), Named(*rows[0][4:7])
 
     async def create(self, values: dict[str, Any], lines: list[dict[str, Any]]) -> Order:
         require_staff(self.user)

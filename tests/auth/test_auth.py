@@ -68,17 +68,30 @@ def test_token_expires_and_is_renewed_on_use(settings, admin) -> None:  # type: 
         await session.execute(update(AuthSession).values(last_used_at=earlier, expires_at=earlier + settings.token_lifetime))
         await session.commit()
 
-    in_db(settings.database_url, age)
-    assert admin.get("/api/auth/me").status_code == 200
-    renewed = in_db(settings.database_url, lambda s: s.scalar(select(AuthSession.expires_at)))
-    assert renewed > utcnow() + settings.token_lifetime - timedelta(minutes=5)
-
     async def expire(session):  # type: ignore[no-untyped-def]
         await session.execute(update(AuthSession).values(expires_at=utcnow() - timedelta(seconds=1)))
         await session.commit()
 
-    in_db(settings.database_url, expire)
-    assert_problem(admin.get("/api/auth/me"), 401)
+    with TestClient(create_app(replace(settings, auth_cache_seconds=0)), base_url="http://127.0.0.1") as c:
+        headers = {"Authorization": f"Bearer {login(c, 'admin').token}"}
+        in_db(settings.database_url, age)
+        assert c.get("/api/auth/me", headers=headers).status_code == 200
+        renewed = in_db(settings.database_url, lambda s: s.scalar(select(AuthSession.expires_at)
+                                                                  .order_by(AuthSession.created_at.desc())))
+        assert renewed > utcnow() + settings.token_lifetime - timedelta(minutes=5)
+        in_db(settings.database_url, expire)
+        assert_problem(c.get("/api/auth/me", headers=headers), 401)
+
+
+def test_recently_checked_tokens_are_cached_but_logout_and_deactivation_apply_at_once(world) -> None:  # type: ignore[no-untyped-def]
+    inspector = world.inspector
+    assert inspector.get("/api/auth/me").status_code == 200  # now cached
+    world.admin.patch(f"/api/users/{inspector.id}", json={"active": False})
+    assert_problem(inspector.get("/api/auth/me"), 401)
+    merchandiser = world.merchandiser
+    assert merchandiser.get("/api/auth/me").status_code == 200
+    assert merchandiser.post("/api/auth/logout").status_code == 204
+    assert_problem(merchandiser.get("/api/auth/me"), 401)
 
 
 def test_admin_deactivates_and_reactivates(world) -> None:  # type: ignore[no-untyped-def]
