@@ -23,11 +23,11 @@ from api.inspections.models import (
 )
 from api.inspections.rules import SEVERITIES, LiveResult, live_result
 from api.inspections.switching import LotRecord, SeverityOutcome, SwitchState, switch_state, switching_points
-from api.orders.models import Carton, Customer, Factory, Order
 from api.inspections.schemas import (
     InspectionOut, PickedCartonOut, PlanOut, answer_out, defect_out, measurement_out, result_out, scan_out,
     signature_out, spec_sheet_out, template_out,
 )
+from api.orders.models import Carton, Customer, Factory, Order
 from api.orders.schemas import carton_out, order_summary
 from api.orders.services import PackingListService, require_staff
 from api.orders.timeline import record_event
@@ -54,6 +54,16 @@ def require_writer(user: User, inspection: Inspection, order: Order) -> None:
 def require_open(inspection: Inspection) -> None:
     if inspection.status not in OPEN:
         raise frozen(inspection)
+
+
+async def check_assignee(session: AsyncSession, assignee_id: uuid.UUID | None) -> User | None:
+    if assignee_id is None:
+        return None
+    assignee = await session.get(User, assignee_id)
+    if assignee is None or not assignee.active or assignee.role not in INSPECTOR_ROLES:
+        raise Invalid("The assignee must be an active inspector, merchandiser or supervisor.",
+                      detail_zh="验货人必须是有效的验货员、跟单员或主管。", field="assignee_id")
+    return assignee
 
 
 def canonical_aql(value: str) -> str:
@@ -221,7 +231,7 @@ class InspectionService:
         inspection = existing or Inspection(id=inspection_id, created_by_id=self.user.id, created_at=utcnow(),
                                             version=0, order_id=order.id, type=values["type"])
         if existing is None or desired["assignee_id"] != existing.assignee_id:
-            await self._check_assignee(desired["assignee_id"])
+            await check_assignee(self.session, desired["assignee_id"])
         if existing is None:
             self.session.add(inspection)
         if not inspection.mode_reason:  # decided once, when the phone first takes the inspection
@@ -245,14 +255,6 @@ class InspectionService:
             await draw(self.session, inspection, self.user)
         await self.session.commit()
         return inspection, existing is None
-
-    async def _check_assignee(self, assignee_id: uuid.UUID | None) -> None:
-        if assignee_id is None:
-            return
-        assignee = await self.session.get(User, assignee_id)
-        if assignee is None or not assignee.active or assignee.role not in INSPECTOR_ROLES:
-            raise Invalid("The assignee must be an active inspector, merchandiser or supervisor.",
-                          detail_zh="验货人必须是有效的验货员、跟单员或主管。", field="assignee_id")
 
 
     # --- switching rules ---------------------------------------------------------------------------------
@@ -516,10 +518,7 @@ class BookingService:
                 raise Conflict("An inspection with this id exists with other content.",
                                detail_zh="该编号的验货已存在且内容不同。", id=str(inspection_id))
             return existing, False
-        assignee = await self.session.get(User, assignee_id)
-        if assignee is None or not assignee.active or assignee.role not in INSPECTOR_ROLES:
-            raise Invalid("The assignee must be an active inspector, merchandiser or supervisor.",
-                          detail_zh="验货人必须是有效的验货员、跟单员或主管。", field="assignee_id")
+        assignee = await check_assignee(self.session, assignee_id)
         inspection = Inspection(id=inspection_id, order_id=order.id, type=type_, assignee_id=assignee.id,
                                 scheduled_for=scheduled_for, created_by_id=self.user.id)
         self.session.add(inspection)
