@@ -157,9 +157,10 @@ def ingest_and_store(
     Same result and errors as ``ingest`` + :func:`store_ingested`, but faster: once the header
     has passed the checks and the data is hashed, the original (the big, fsynced write) is stored
     while the photo is decoded and rendered, and the two renditions are written at the same time.
-    If ``ingest`` then refuses the photo, an original stored by this call is deleted again. When
-    this returns, all three objects are durable: only then may the caller record the photo (and
-    the phone drop its copy).
+    If ``ingest`` then refuses the photo, an original stored by this call is deleted again; if
+    the original cannot be stored, that error is raised and no rendition is stored. When this
+    returns, all three objects are durable: only then may the caller record the photo (and the
+    phone drop its copy).
     """
     data = _as_bytes(data)  # the same immutable bytes for the hash, the decoder and the write
     created: list[str] = []  # the original's key, once this call has written it

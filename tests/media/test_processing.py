@@ -790,3 +790,35 @@ def test_png_exif(exif_last: bool, no_decoding: None, monkeypatch: pytest.Monkey
     assert result.has_serial and result.device_model == "P40 Pro"
     assert result.gps is not None and result.taken_at is not None
     assert SERIAL.encode() not in result.display_bytes + result.thumb_bytes
+
+
+# --------------------------------------------------------------------------- Pillow memory
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [({}, "1048576 64"), ({"PILLOW_BLOCKS_MAX": "3"}, "16777216 3")],
+    ids=["ours", "deployment's"],
+)
+def test_pillow_block_allocator(env: dict[str, str], expected: str) -> None:
+    """Importing the module sets Pillow's allocator (processing.py says why) unless the
+    environment already chose."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import api.media.processing\n"
+        "from PIL import Image\n"
+        "print(Image.core.get_block_size(), Image.core.get_blocks_max())"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PILLOW_BLOCK")}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split() == expected.split()

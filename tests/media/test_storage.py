@@ -148,6 +148,26 @@ def test_written_files_are_readable_and_complete(store: LocalStorage) -> None:
     assert all_files(store.root) == [key]  # no temp file left behind
 
 
+def test_large_objects_are_written_in_pieces(store: LocalStorage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One multi-MB write() costs several times the CPU of the same bytes in pieces (storage.py)."""
+    from api.media import storage
+
+    real_write = os.write
+    sizes: list[int] = []
+
+    def short_write(fd: int, buf: memoryview) -> int:  # the kernel may also write less
+        sizes.append(len(buf))
+        return real_write(fd, buf[: max(1, len(buf) - 7)])
+
+    monkeypatch.setattr(os, "write", short_write)
+    data = os.urandom(5 * 1024 * 1024 + 3)
+    store.put("a/big.jpg", data)
+    monkeypatch.undo()
+    assert store.get("a/big.jpg") == data
+    assert max(sizes) == storage._WRITE_CHUNK
+    assert len(sizes) > len(data) // storage._WRITE_CHUNK
+
+
 def test_accepts_bytes_like(store: LocalStorage) -> None:
     store.put("a/b.bin", memoryview(b"abc"))
     store.put("a/c.bin", bytearray(b"def"))
@@ -325,3 +345,58 @@ def test_ingest_and_store_does_not_delete_what_it_did_not_write() -> None:
     with pytest.raises(CorruptImage):
         ingest_and_store(store, data, max_pixels=10_000_000)
     assert store.exists(key)
+
+
+def test_ingest_and_store_hashes_the_original_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The original is written under its SHA-256 while the photo decodes, with the hash ingest
+    makes anyway (the original is most of the bytes hashed)."""
+    from api.media import processing
+    from api.media.storage import ingest_and_store
+
+    calls: list[int] = []
+    real_sha256 = hashlib.sha256
+
+    def counting(data: bytes = b"") -> object:
+        calls.append(len(data))
+        return real_sha256(data)
+
+    monkeypatch.setattr(processing.hashlib, "sha256", counting)
+    store = MemoryStorage()
+    data = photo()
+    result, keys = ingest_and_store(store, data, max_pixels=10_000_000)
+    monkeypatch.undo()
+    assert calls == [len(data)]
+    assert store.log[0] == keys.original  # written during the decode, renditions after
+    assert sorted(store.log[1:]) == sorted([keys.display, keys.thumb])
+    assert store.get(keys.original) == data and result.sha256 == real_sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("parallel", [True, False], ids=["parallel", "serial"])
+def test_ingest_and_store_reports_a_failed_original_write(parallel: bool) -> None:
+    from api.media.storage import ingest_and_store
+
+    class FullDisk(MemoryStorage):
+        def put(self, key: str, data: bytes) -> None:
+            if key.endswith(".jpg") and ".display." not in key:
+                raise OSError("disk full")
+            super().put(key, data)
+
+    store = FullDisk()
+    with pytest.raises(OSError, match="disk full"):
+        ingest_and_store(store, photo(), max_pixels=10_000_000, parallel=parallel)
+    assert store.objects == {}  # no renditions of a photo whose original is not stored
+
+
+def test_ingest_and_store_checks_completeness_before_writing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even when some code made Pillow tolerate truncated files, a cut upload is refused before
+    its original is written."""
+    from PIL import ImageFile
+
+    from api.media.processing import CorruptImage
+    from api.media.storage import ingest_and_store
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    store = MemoryStorage()
+    with pytest.raises(CorruptImage):
+        ingest_and_store(store, photo()[:-500], max_pixels=10_000_000)
+    assert store.log == []
