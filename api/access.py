@@ -36,10 +36,6 @@ async def visible_order(session: AsyncSession, user: User, order_id: uuid.UUID) 
     return order
 
 
-def may_edit_orders(user: User) -> bool:
-    return user.role in STAFF
-
-
 def inspection_visible_to(user: User) -> ColumnElement[bool]:
     """A filter on Inspection: a third-party inspector sees only their own work, a factory its orders'."""
     if user.role in STAFF:
