@@ -14,6 +14,7 @@ from api.barcodes.schemas import DecodeOut, ParseIn, ParseOut
 from api.barcodes.services import ScanService, decode_photo
 from api.deps import DB, AppSettings, CurrentUser
 from api.errors import UnsupportedMedia
+from api.http import created
 from api.inspections.schemas import ScanIn, ScanOut, scan_out
 
 
@@ -71,4 +72,4 @@ class BarcodeUploadController(Controller):
         else:
             raise UnsupportedMedia("Send a scan as application/json or as multipart/form-data with a photo.",
                                    detail_zh="扫描数据须为 JSON 或带照片的 multipart/form-data。")
-        return Response(scan_out(scan), status_code=201 if is_new else 200)
+        return created(scan_out(scan), is_new)

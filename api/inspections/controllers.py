@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from api.auth.guards import requires_supervisor
 from api.deps import DB, CurrentUser
 from api.errors import BadParameter
+from api.http import PageNo, PerPage, created
 from api.inspections import aql as sampling
 from api.inspections.findings import FindingService, LibraryService, SpecSheetService
 from api.inspections.models import ChecklistAnswer, Defect, Inspection, Measurement
@@ -23,15 +24,6 @@ from api.inspections.schemas import (
 )
 from api.inspections.services import BookingService, InspectionService
 from api.schemas import Page, changes
-
-PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
-PerPage = Annotated[int, QueryParameter(ge=1, le=200)]
-
-
-def created(body: object, is_new: bool) -> Response:
-    """201 for the first write of a client-made record, 200 for a replay or an edit."""
-    return Response(body, status_code=201 if is_new else 200)
-
 
 def booking_out(i: Inspection) -> BookingOut:
     return BookingOut(id=i.id, order_id=i.order_id, type=i.type, status=i.status, assignee_id=i.assignee_id,

@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from litestar.response import Stream
 
 from api.deps import DB, AppSettings, CurrentUser, MediaStorage
-from api.inspections.controllers import created
+from api.http import created
 from api.media.schemas import AnnotationsPut, PhotoFlagOut, PhotoOut, WithdrawIn
 from api.media.services import PhotoLinks, PhotoService, Served
 

@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from api.auth.guards import requires_staff
 from api.deps import DB, CurrentUser
 from api.errors import BadParameter
+from api.http import PageNo, PerPage
 from api.orders.models import Customer, Factory
 from api.orders.schemas import (
     CartonLookupOut, CustomerIn, CustomerOut, CustomerPatch, EventOut, FactoryIn, FactoryOut, FactoryPatch,
@@ -22,10 +23,6 @@ from api.orders.schemas import (
 )
 from api.orders.services import CatalogueService, OrderFilters, OrderService, PackingListService
 from api.schemas import Page, changes
-
-PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
-PerPage = Annotated[int, QueryParameter(ge=1, le=200)]
-
 
 class CustomerController(Controller):
     path = "/api/customers"

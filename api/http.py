@@ -1,0 +1,16 @@
+"""Small pieces every area's controllers share."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Response
+from litestar.params import QueryParameter
+
+PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
+PerPage = Annotated[int, QueryParameter(ge=1, le=200)]
+
+
+def created(body: Any, is_new: bool) -> Response[Any]:
+    """201 for the first write of a client-made record, 200 for a replay or an edit."""
+    return Response(body, status_code=201 if is_new else 200)
