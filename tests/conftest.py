@@ -23,7 +23,9 @@ from api.db import Base, create_engine, create_sessionmaker, migrate
 from api.inspections.library import seed_rows
 from api.inspections.models import ChecklistTemplate, DefectCode
 from api.settings import Settings
-from tests.helpers import PASSWORD, PG_URL, Actor, World, login, order_body
+from tests.helpers import (
+    PASSWORD, PG_URL, Actor, World, inspection_body, login, order_body, upload_packing_list,
+)
 
 
 
@@ -150,3 +152,16 @@ def world(admin: Actor, make_actor) -> World:  # type: ignore[no-untyped-def]
         factory_user=make_actor("factory", factory_id=factories[0]["id"]),
         customers=customers, factories=factories, orders=orders,
     )
+
+
+@pytest.fixture
+def psi(world):  # type: ignore[no-untyped-def]
+    """A booked pre-shipment inspection of PO-1 (720 pcs in 60 cartons), started by its inspector."""
+    order = world.orders[0]
+    assert upload_packing_list(world.admin, order).status_code == 201
+    booking_id = str(uuid.uuid4())
+    world.supervisor.post(f"/api/orders/{order['id']}/inspections", json={
+        "id": booking_id, "type": "pre_shipment", "assignee_id": world.inspector.id})
+    started = world.inspector.put(f"/api/inspections/{booking_id}", json=inspection_body(order, version=1))
+    assert started.status_code == 200, started.text
+    return started.json()

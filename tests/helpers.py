@@ -106,3 +106,24 @@ async def _in_db(url: str, work: Any) -> Any:
 def in_db(url: str, work: Any) -> Any:
     """Run `await work(session)` against the test's database, outside the app."""
     return asyncio.run(_in_db(url, work))
+
+
+def sscc(serial: int) -> str:
+    """A valid SSCC with the test company prefix."""
+    body = f"0690123400{serial:07d}"
+    return body + gs1.check_digit(body)
+
+
+def upload_packing_list(actor, order, first_serial=100, reason=None):  # type: ignore[no-untyped-def]
+    rows = ["Carton No.,SSCC,SKU,Qty/Ctn,N.W.,G.W."]
+    carton, serial = 1, first_serial
+    for line in order["lines"]:
+        rows.append(f"{carton}-{carton + 9},{sscc(serial)},{line['sku']},12,5.2,6.1")
+        carton, serial = carton + 10, serial + 10
+    data = {"reason": reason} if reason else None
+    return actor.post(f"/api/orders/{order['id']}/packing-list",
+                      files={"file": ("list.csv", ("\n".join(rows) + "\n").encode(), "text/csv")}, data=data)
+
+
+def inspection_body(order, **extra):  # type: ignore[no-untyped-def]
+    return {"order_id": order["id"], "type": "pre_shipment", "lot_size": 720, **extra}

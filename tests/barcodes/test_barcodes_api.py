@@ -11,8 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from api.barcodes import gs1
-from tests.helpers import TESTDATA, assert_problem
-from tests.inspections.test_inspections_api import psi, sscc  # noqa: F401  (the started PSI fixture)
+from tests.helpers import TESTDATA, assert_problem, sscc
 
 
 def label_jpeg(*codes: tuple[zxingcpp.BarcodeFormat, str], angle: float = 0, orientation: int | None = None) -> bytes:
@@ -92,7 +91,7 @@ def test_decode_answers_bad_input_precisely(world) -> None:  # type: ignore[no-u
     assert_problem(world.inspector.post("/api/barcodes/decode", files={"other": ("x", b"1")}), 400)
 
 
-def test_scan_a_picked_carton_by_photo(world, psi) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_scan_a_picked_carton_by_photo(world, psi) -> None:  # type: ignore[no-untyped-def]
     carton = psi["cartons"][0]
     path = f"/api/inspections/{psi['id']}/scans"
     scan_id = str(uuid.uuid4())

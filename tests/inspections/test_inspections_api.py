@@ -10,44 +10,10 @@ import uuid
 import pytest
 from PIL import Image
 
-from api.barcodes import gs1
 from api.inspections.carton_draw import draw_cartons
-from tests.helpers import assert_problem, order_body
+from tests.helpers import assert_problem, inspection_body, order_body, sscc, upload_packing_list
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
-
-def sscc(serial: int) -> str:
-    body = f"0690123400{serial:07d}"
-    return body + gs1.check_digit(body)
-
-
-def upload_packing_list(actor, order, first_serial=100, reason=None):  # type: ignore[no-untyped-def]
-    rows = ["Carton No.,SSCC,SKU,Qty/Ctn,N.W.,G.W."]
-    carton, serial = 1, first_serial
-    for line in order["lines"]:
-        rows.append(f"{carton}-{carton + 9},{sscc(serial)},{line['sku']},12,5.2,6.1")
-        carton, serial = carton + 10, serial + 10
-    data = {"reason": reason} if reason else None
-    return actor.post(f"/api/orders/{order['id']}/packing-list",
-                      files={"file": ("list.csv", ("\n".join(rows) + "\n").encode(), "text/csv")}, data=data)
-
-
-def inspection_body(order, **extra):  # type: ignore[no-untyped-def]
-    return {"order_id": order["id"], "type": "pre_shipment", "lot_size": 720, **extra}
-
-
-@pytest.fixture
-def psi(world):  # type: ignore[no-untyped-def]
-    """A booked pre-shipment inspection of PO-1 (720 pcs in 60 cartons), started by its inspector."""
-    order = world.orders[0]
-    assert upload_packing_list(world.admin, order).status_code == 201
-    booking_id = str(uuid.uuid4())
-    world.supervisor.post(f"/api/orders/{order['id']}/inspections", json={
-        "id": booking_id, "type": "pre_shipment", "assignee_id": world.inspector.id})
-    started = world.inspector.put(f"/api/inspections/{booking_id}", json=inspection_body(order, version=1))
-    assert started.status_code == 200, started.text
-    return started.json()
 
 
 def put_defect(actor, inspection, severity="major", count=1, defect_id=None, **extra):  # type: ignore[no-untyped-def]

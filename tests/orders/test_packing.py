@@ -10,15 +10,10 @@ from openpyxl import Workbook
 
 from api.barcodes import gs1
 from api.orders.packing import LineRef, PackingListInvalid, normalise_header, parse_packing_list, read_table
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, sscc
 
 LINES = [LineRef("a", "JK-BLK-M", "Black", "M"), LineRef("b", "JK-BLK-L", "Black", "L"),
          LineRef("c", "JK-NAV-M", "Navy", "M")]
-
-
-def sscc(serial: int) -> str:
-    body = f"0690123400{serial:07d}"
-    return body + gs1.check_digit(body)
 
 
 def parse(text: str):  # type: ignore[no-untyped-def]
