@@ -9,6 +9,7 @@ import pytest
 
 from api.barcodes import gs1
 from api.barcodes.gs1 import GS
+from tests.vectors_loader import load_vectors, params
 
 TODAY = dt.date(2025, 6, 1)
 
@@ -21,26 +22,19 @@ def codes(result: gs1.ParseResult) -> list[str]:
     return [e.code for e in result.errors]
 
 
-# --- check digits -------------------------------------------------------------------------
+# --- check digits (cases in tests/vectors/gs1_check_digits.json, shared with the phone app) ---
 
-@pytest.mark.parametrize(
-    ("body", "digit"),
-    [
-        ("9638507", "4"),  # GTIN-8 96385074 (GS1 GenSpecs example)
-        ("03600029145", "2"),  # GTIN-12 036000291452 (UPC-A example)
-        ("400638133393", "1"),  # GTIN-13 4006381333931
-        ("590123412345", "7"),  # GTIN-13 5901234123457
-        ("950110153000", "3"),  # GTIN-13 9501101530003 (GS1 example)
-        ("1061414100041", "5"),  # GTIN-14 10614141000415 (GS1 US example)
-        ("1501234567890", "7"),  # GTIN-14 15012345678907 (ITF-14 example)
-        ("35012345123456789", "4"),  # SSCC 350123451234567894 (GS1 example)
-        ("00001234560000000", "1"),
-        ("0", "0"),
-    ],
-)
-def test_check_digit(body: str, digit: str) -> None:
-    assert gs1.check_digit(body) == digit
-    assert gs1.check_digit(body) == _reference_check_digit(body)
+CHECK_DIGITS = load_vectors("gs1_check_digits")
+
+
+def code_id(case: dict) -> str:
+    return repr(case["code"])
+
+
+@pytest.mark.parametrize("case", params(CHECK_DIGITS["check_digits"], lambda c: c["body"]))
+def test_check_digit(case: dict) -> None:
+    assert gs1.check_digit(case["body"]) == case["check_digit"]
+    assert gs1.check_digit(case["body"]) == _reference_check_digit(case["body"])
 
 
 def _reference_check_digit(body: str) -> str:
@@ -49,74 +43,32 @@ def _reference_check_digit(body: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-@pytest.mark.parametrize("bad", ["", "12a4", " 123", "١٢٣"])
-def test_check_digit_rejects_non_digits(bad: str) -> None:
+@pytest.mark.parametrize("case", params(CHECK_DIGITS["check_digit_errors"], lambda c: repr(c["body"])))
+def test_check_digit_rejects_non_digits(case: dict) -> None:
     with pytest.raises(ValueError):
-        gs1.check_digit(bad)
+        gs1.check_digit(case["body"])
 
 
-@pytest.mark.parametrize(
-    ("code", "valid"),
-    [
-        ("96385074", True),  # GTIN-8
-        ("96385075", False),
-        ("036000291452", True),  # GTIN-12 / UPC-A
-        ("036000291453", False),
-        ("4006381333931", True),  # GTIN-13
-        ("4006381333932", False),
-        ("9501101530003", True),
-        ("10614141000415", True),  # GTIN-14
-        ("10614141000416", False),
-        ("00012345678905", True),  # GTIN-14 (ITF-14 sample)
-        ("15012345678907", True),
-        ("15012345678908", False),
-        ("350123451234567894", True),  # SSCC-18
-        ("350123451234567895", False),
-        ("123456789", False),  # 9 digits: no GS1 key
-        ("", False),
-        ("40063813339310", False),  # 14 digits, wrong
-        ("4006381333931 ", False),
-        ("400638133393X", False),
-    ],
-)
-def test_has_valid_check_digit(code: str, valid: bool) -> None:
-    assert gs1.has_valid_check_digit(code) is valid
+@pytest.mark.parametrize("case", params(CHECK_DIGITS["valid_check_digit"], code_id))
+def test_has_valid_check_digit(case: dict) -> None:
+    assert gs1.has_valid_check_digit(case["code"]) is case["valid"]
 
 
-@pytest.mark.parametrize(
-    ("code", "gtin", "sscc"),
-    [
-        ("96385074", True, False),
-        ("036000291452", True, False),
-        ("4006381333931", True, False),
-        ("15012345678907", True, False),
-        ("350123451234567894", False, True),
-        ("350123451234567895", False, False),
-        ("4006381333932", False, False),
-    ],
-)
-def test_is_valid_gtin_and_sscc(code: str, gtin: bool, sscc: bool) -> None:
-    assert gs1.is_valid_gtin(code) is gtin
-    assert gs1.is_valid_sscc(code) is sscc
+@pytest.mark.parametrize("case", params(CHECK_DIGITS["gtin_or_sscc"], code_id))
+def test_is_valid_gtin_and_sscc(case: dict) -> None:
+    assert gs1.is_valid_gtin(case["code"]) is case["gtin"]
+    assert gs1.is_valid_sscc(case["code"]) is case["sscc"]
 
 
-@pytest.mark.parametrize(
-    ("code", "normalized"),
-    [
-        ("96385074", "00000096385074"),
-        ("036000291452", "00036000291452"),
-        ("4006381333931", "04006381333931"),
-        ("15012345678907", "15012345678907"),
-    ],
-)
-def test_normalize_gtin(code: str, normalized: str) -> None:
-    assert gs1.normalize_gtin(code) == normalized
+@pytest.mark.parametrize("case", params(CHECK_DIGITS["normalize_gtin"], code_id))
+def test_normalize_gtin(case: dict) -> None:
+    assert gs1.normalize_gtin(case["code"]) == case["gtin_14"]
 
 
-@pytest.mark.parametrize("bad", ["1234567", "123456789012345", "12345678901a", ""])
-def test_normalize_gtin_rejects(bad: str) -> None:
+@pytest.mark.parametrize("case", params(CHECK_DIGITS["normalize_gtin_errors"], code_id))
+def test_normalize_gtin_rejects(case: dict) -> None:
     with pytest.raises(ValueError):
-        gs1.normalize_gtin(bad)
+        gs1.normalize_gtin(case["code"])
 
 
 # --- element strings: valid ---------------------------------------------------------------

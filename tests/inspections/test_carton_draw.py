@@ -1,4 +1,7 @@
-"""Deterministic random carton selection."""
+"""Deterministic random carton selection.
+
+The cases are in tests/vectors/carton_draw.json, shared with the phone app's tests.
+"""
 
 import hashlib
 import math
@@ -6,14 +9,21 @@ import math
 import pytest
 
 from api.inspections.carton_draw import base_count, draw_cartons, new_seed
+from tests.vectors_loader import load_vectors, params
+
+VECTORS = load_vectors("carton_draw")
+
+
+def hash_order(cartons, seed):
+    def sha(number):
+        return hashlib.sha256((seed + ":" + number).encode("utf-8")).hexdigest()
+
+    return sorted(cartons, key=lambda c: (sha(c[0]), c[0]))
 
 
 def recompute(cartons, seed):
     """The documented algorithm, written again from the docstring with plain hashlib."""
-    def sha(number):
-        return hashlib.sha256((seed + ":" + number).encode("utf-8")).hexdigest()
-
-    order = sorted(cartons, key=lambda c: (sha(c[0]), c[0]))
+    order = hash_order(cartons, seed)
     k = math.ceil(math.sqrt(len(order)))
     picked = list(order[:k])
     for carton in order[k:]:
@@ -26,25 +36,36 @@ def packing_list(n, assortments=1):
     return [(f"C{i:04d}", f"colour{i % assortments}/size") for i in range(1, n + 1)]
 
 
-@pytest.mark.parametrize(("n", "count"), [(1, 1), (2, 2), (10, 4), (100, 10), (101, 11)])
-def test_count_is_ceil_sqrt(n, count):
-    assert len(draw_cartons(packing_list(n), "seed")) == count
+def cartons_of(case):
+    """The (carton number, assortment key) pairs of a vector, listed or generated."""
+    if "cartons" in case:
+        return [(carton["number"], carton["assortment"]) for carton in case["cartons"]]
+    generated = case["packing_list"]
+    return packing_list(generated["number_of_cartons"], generated["assortments"])
 
 
-@pytest.mark.parametrize(("n", "count"), [
-    (0, 0), (1, 1), (4, 2), (5, 3), (9, 3), (10, 4), (10**12, 10**6), (10**12 + 1, 10**6 + 1),
-])
-def test_base_count(n, count):
-    assert base_count(n) == count
+def draw_id(case):
+    cartons = cartons_of(case)
+    kinds = len({assortment for _, assortment in cartons})
+    return f"seed={case['seed']}-cartons={len(cartons)}-assortments={kinds}"
 
 
-@pytest.mark.parametrize(("n", "assortments", "seed"), [
-    (1, 1, "a"), (9, 3, "b"), (50, 7, "c"), (100, 20, "d"), (101, 101, "e"),
-    (400, 30, "0123456789abcdef0123456789abcdef"),
-])
-def test_matches_an_independent_recomputation(n, assortments, seed):
-    cartons = packing_list(n, assortments)
-    assert draw_cartons(cartons, seed) == recompute(cartons, seed)
+@pytest.mark.parametrize("case", params(
+    VECTORS["base_counts"], lambda c: str(c["number_of_cartons"])))
+def test_base_count(case):
+    assert base_count(case["number_of_cartons"]) == case["base_count"]
+
+
+@pytest.mark.parametrize("case", params(VECTORS["draws"], draw_id))
+def test_draw(case):
+    cartons, seed = cartons_of(case), case["seed"]
+    assert draw_cartons(cartons, seed) == case["picked"]
+    assert recompute(cartons, seed) == case["picked"]
+    if "hash_order" in case:
+        assert [number for number, _ in hash_order(cartons, seed)] == case["hash_order"]
+    # ceil(sqrt(n)) cartons, plus at most one for each other assortment the first ones missed.
+    k, kinds = base_count(len(cartons)), len({assortment for _, assortment in cartons})
+    assert k <= len(case["picked"]) <= k + kinds - 1
 
 
 @pytest.mark.parametrize(("n", "assortments"), [(100, 20), (100, 3), (30, 30), (200, 50)])
@@ -55,34 +76,16 @@ def test_every_assortment_is_covered(n, assortments):
     assert len(picked) >= math.ceil(math.sqrt(n))
 
 
-def test_known_draw():
-    # Hash order of cartons 1…9 under seed "floorcheck": 3 8 6 4 2 5 1 7 9.
-    assortment = {"3": "A", "8": "A", "6": "A", "4": "B", "2": "B", "5": "C", "1": "C",
-                  "7": "D", "9": "D"}
-    cartons = [(str(i), assortment[str(i)]) for i in range(1, 10)]
-    assert draw_cartons(cartons, "floorcheck") == ["3", "8", "6", "4", "5", "7"]
-    one_kind = [(number, "A") for number, _ in cartons]
-    assert draw_cartons(one_kind, "floorcheck") == ["3", "8", "6"]
-
-
 def test_deterministic_and_seed_dependent():
     cartons = packing_list(400, 12)
     assert draw_cartons(cartons, "s1") == draw_cartons(list(reversed(cartons)), "s1")
     assert draw_cartons(cartons, "s1") != draw_cartons(cartons, "s2")
 
 
-def test_unicode_carton_numbers_hash_as_utf8():
-    cartons = [("箱-001", "红/M"), ("箱-002", "红/L"), ("箱-003", "红/M")]
-    assert draw_cartons(cartons, "种子") == recompute(cartons, "种子")
-
-
-@pytest.mark.parametrize(("cartons", "seed"), [
-    ([("1", "A"), ("1", "B")], "seed"),  # duplicate carton number
-    ([("1", "A")], ""),
-])
-def test_bad_input(cartons, seed):
+@pytest.mark.parametrize("case", params(VECTORS["errors"], lambda c: c["note"]))
+def test_bad_input(case):
     with pytest.raises(ValueError):
-        draw_cartons(cartons, seed)
+        draw_cartons(cartons_of(case), case["seed"])
 
 
 def test_empty_packing_list():

@@ -1,54 +1,45 @@
-"""Live result of an inspection: per defect class and overall."""
+"""Live result of an inspection: per defect class and overall.
+
+The cases are in tests/vectors/live_result.json, shared with the phone app's tests.
+"""
 
 import pytest
 
 from api.inspections.aql import plan
 from api.inspections.rules import LiveResult, live_result, severity_verdict
+from tests.vectors_loader import load_vectors, params
 
-# (n, Ac, Re, count, units inspected) → verdict
-VERDICTS = [
-    (80, 5, 6, 0, 0, "pending"),
-    (80, 5, 6, 5, 79, "pending"),
-    (80, 5, 6, 5, 80, "pass"),
-    (80, 5, 6, 0, 80, "pass"),
-    (80, 5, 6, 0, 100, "pass"),  # inspected more than the sample: still judged on its plan
-    (80, 5, 6, 6, 10, "fail"),  # Re reached before the sample is complete
-    (80, 5, 6, 6, 80, "fail"),
-    (80, 5, 6, 9, 80, "fail"),
-    (80, 0, 1, 1, 1, "fail"),  # zero tolerance: the first critical defect fails the lot
-    (80, 0, 1, 0, 80, "pass"),
-    (5, 0, 1, 0, 5, "pass"),
-    (50, 1, 3, 2, 50, "pending"),  # a plan with a gap (not in ISO 2859-1:1999) has no verdict there
-]
+VECTORS = load_vectors("live_result")
 
 
-@pytest.mark.parametrize(("n", "ac", "re", "count", "units", "verdict"), VERDICTS)
-def test_severity_verdict(n, ac, re, count, units, verdict):
-    assert severity_verdict(count, n, ac, re, units) == verdict
+def verdict_id(case):
+    return "n{sample_size}-ac{accept}-re{reject}-count{count}-units{units_inspected}".format(**case)
+
+
+@pytest.mark.parametrize("case", params(VECTORS["severity_verdicts"], verdict_id))
+def test_severity_verdict(case):
+    verdict = severity_verdict(
+        case["count"], case["sample_size"], case["accept"], case["reject"], case["units_inspected"])
+    assert verdict == case["verdict"]
 
 
 # Lot 1000, level II: critical AQL 0 (J, n=80, 0/1), major 2.5 (J, n=80, 5/6),
-# minor 0.40 (arrow J↓K: n=125, 1/2) — the minor sample finishes later.
+# minor 0.40 (arrow J↓K: n=125, 1/2) — the minor sample finishes later. The vectors' results
+# use these plans too, written out so that they stand without an AQL implementation.
 PLANS = {"critical": plan(1000, "II", 0), "major": plan(1000, "II", "2.5"),
          "minor": plan(1000, "II", "0.40")}
 
-OVERALL = [
-    ({}, 0, ("pending", "pending", "pending", "pending")),
-    ({}, 80, ("pass", "pass", "pending", "pending")),
-    ({"minor": 1}, 125, ("pass", "pass", "pass", "pass")),
-    ({"critical": 1}, 3, ("fail", "pending", "pending", "fail")),
-    ({"major": 6}, 40, ("pending", "fail", "pending", "fail")),
-    ({"major": 5, "minor": 1}, 80, ("pass", "pass", "pending", "pending")),
-    ({"major": 5, "minor": 2}, 80, ("pass", "pass", "fail", "fail")),
-    ({"critical": 0, "major": 5, "minor": 1}, 125, ("pass", "pass", "pass", "pass")),
-]
+
+def counts_id(case):
+    counts = ",".join(f"{severity}={n}" for severity, n in case["counts"].items()) or "none"
+    return f"counts:{counts}-units:{case['units_inspected']}"
 
 
-@pytest.mark.parametrize(("counts", "units", "expected"), OVERALL)
-def test_overall(counts, units, expected):
-    result = live_result(PLANS, counts, units)
-    verdicts = tuple(result[s].verdict for s in ("critical", "major", "minor"))
-    assert (*verdicts, result.overall) == expected
+@pytest.mark.parametrize("case", params(VECTORS["results"], counts_id))
+def test_overall(case):
+    result = live_result(case["plans"], case["counts"], case["units_inspected"])
+    assert {r.severity: r.verdict for r in result.severities} == case["verdicts"]
+    assert result.overall == case["overall"]
 
 
 def test_to_dict():
@@ -78,15 +69,7 @@ def test_plans_as_tuples_or_mappings_in_severity_order():
         result["critical"]
 
 
-@pytest.mark.parametrize(("plans", "counts", "units"), [
-    ({}, {}, 0),
-    ({"major": (80, 5, 5)}, {}, 0),  # Re must exceed Ac
-    ({"major": (0, 0, 1)}, {}, 0),
-    ({"major": (80, -1, 1)}, {}, 0),
-    ({"major": (80, 5, 6)}, {"major": -1}, 0),
-    ({"major": (80, 5, 6)}, {"minor": 1}, 0),  # a count for a class without a plan
-    ({"major": (80, 5, 6)}, {}, -1),
-])
-def test_bad_input(plans, counts, units):
+@pytest.mark.parametrize("case", params(VECTORS["errors"], lambda c: c["note"]))
+def test_bad_input(case):
     with pytest.raises(ValueError):
-        live_result(plans, counts, units)
+        live_result(case["plans"], case["counts"], case["units_inspected"])
