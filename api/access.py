@@ -1,4 +1,4 @@
-"""Who may see and change what. Every read and write of an order goes through here."""
+"""Who may see and change what: every role and visibility rule lives here."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import STAFF, Role, User
-from api.errors import NotFound
+from api.errors import Forbidden, NotFound
 from api.inspections.models import Inspection
 from api.orders.models import Order
 
@@ -65,3 +65,57 @@ def may_write_inspection(user: User, inspection: Inspection, order: Order) -> bo
     if user.role in {Role.admin, Role.supervisor} or inspection.assignee_id == user.id:
         return user.role != Role.factory
     return user.role == Role.merchandiser and order.merchandiser_id in (None, user.id)
+
+
+# --- roles ------------------------------------------------------------------------------------------------
+
+REVIEWERS = frozenset({Role.admin, Role.supervisor})
+# Who may be assigned an inspection.
+ASSIGNABLE = frozenset({Role.inspector, Role.merchandiser, Role.supervisor, Role.admin})
+
+
+def is_reviewer(user: User) -> bool:
+    """Supervisors and admins: they review reports, see photo provenance and download originals."""
+    return user.role in REVIEWERS
+
+
+def require_staff(user: User) -> None:
+    if user.role not in STAFF:
+        raise Forbidden("Only merchandisers, supervisors and admins may change orders.",
+                        detail_zh="只有跟单员、主管和管理员可以修改订单。")
+
+
+def require_reviewer(user: User) -> None:
+    if not is_reviewer(user):
+        raise Forbidden("Only supervisors review inspections.", detail_zh="只有主管可以审核验货报告。")
+
+
+def require_admin(user: User) -> None:
+    if user.role != Role.admin:
+        raise Forbidden("Only admins edit the library.", detail_zh="只有管理员可以编辑缺陷库和检查表。")
+
+
+def require_writer(user: User, inspection: Inspection, order: Order) -> None:
+    if not may_write_inspection(user, inspection, order):
+        raise Forbidden("Only the assigned inspector, the order's merchandiser and supervisors may record this.",
+                        detail_zh="只有指派的验货员、该订单的跟单员和主管可以记录。")
+
+
+def require_signer(user: User, role: str, inspection: Inspection, order: Order) -> None:
+    """The inspector signs as the inspector; the factory signs with its own login or on the inspector's phone."""
+    own_factory = user.role == Role.factory and user.factory_id == order.factory_id
+    if role == "factory" and not (own_factory or may_write_inspection(user, inspection, order)):
+        raise Forbidden("Only the factory, or the inspector on their phone, can sign for the factory.",
+                        detail_zh="只有工厂或验货员手机上的工厂负责人可以代表工厂签字。")
+    if role == "inspector" and not may_write_inspection(user, inspection, order):
+        raise Forbidden("Only the inspector signs as the inspector.", detail_zh="只有验货员本人可以签字。")
+
+
+def may_see_factory(user: User) -> bool:
+    """Factories' switching states are for staff."""
+    return user.role in STAFF
+
+
+def inspections_listed_for(user: User) -> ColumnElement[bool]:
+    """On an order's inspection list, a third-party inspector sees only its own assignments."""
+    return Inspection.assignee_id == user.id if user.role == Role.inspector else true()

@@ -24,7 +24,7 @@ from api.auth.guards import TokenAuthMiddleware, TokenCache
 from api.auth.models import User
 from api.db import create_engine, create_sessionmaker
 from api.deps import DB
-from api.errors import ServiceUnavailable, UnsupportedMedia, problem_details_plugin
+from api.errors import DomainError, ServiceUnavailable, UnsupportedMedia, problem_details_plugin
 from api.inspections.controllers import (
     BookingController, FollowUpController, InspectionController, LibraryController, SamplingController,
     SpecSheetController,
@@ -39,9 +39,27 @@ from api.settings import Settings
 PUBLIC_PATHS = ["^/health$", "^/api/auth/login$", "^/app(/|$)", "^/$"]
 
 
-async def provide_db(state: State) -> AsyncIterator[AsyncSession]:
-    async with state.sessionmaker() as session:
-        yield session
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def provide_db(state: State, request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: it commits once when the handler returns and rolls back when it raises.
+
+    A domain event and the change that caused it are in this one transaction. Writing requests take the
+    write lock when they begin (SQLite), so concurrent writers queue instead of failing half-way.
+    """
+    maker = state.sessionmaker if request.method in READ_ONLY_METHODS else state.writer_sessionmaker
+    async with maker() as session:
+        try:
+            yield session
+        except DomainError as exc:
+            await (session.commit() if exc.keep_changes else session.rollback())
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
 
 
 def provide_settings(state: State) -> Settings:
@@ -88,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def database(app: Litestar) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.writer_sessionmaker = create_sessionmaker(engine, writer=True)
         try:
             yield
         finally:

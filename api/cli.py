@@ -20,7 +20,8 @@ from api.settings import Settings
 async def _with_session(settings: Settings, work: Callable[[Any], Awaitable[None]]) -> None:
     engine = create_engine(settings.database_url)
     try:
-        async with create_sessionmaker(engine)() as session:
+        # One transaction, as a request has: committed when the work is done, rolled back if it fails.
+        async with create_sessionmaker(engine, writer=True).begin() as session:
             await work(session)
     finally:
         await engine.dispose()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -53,24 +56,41 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
+# How long a SQLite writer waits for the lock before the request answers 503 (api/errors.py).
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# An execution option: begin the transaction as a writer (BEGIN IMMEDIATE on SQLite; ignored by PostgreSQL).
+WRITER = "floorcheck_writer"
+
+
 def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, pool_pre_ping=url.startswith("postgresql"))
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            # SQLAlchemy, not the driver, begins transactions: reads are then transactional too, savepoints
+            # work, and a writer can take the write lock at BEGIN.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=5000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+            # A writer that began as a reader would fail at once (not wait) when it upgrades after another
+            # writer committed; taking the lock up front makes concurrent writers queue for busy_timeout.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITER) else "BEGIN")
 
     return engine
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(engine: AsyncEngine, *, writer: bool = False) -> async_sessionmaker[AsyncSession]:
+    """Sessions that read, or (writer=True) sessions whose transaction takes the write lock when it begins."""
+    return async_sessionmaker(engine.execution_options(**{WRITER: True}) if writer else engine,
+                              expire_on_commit=False)
 
 
 def migrate(url: str, revision: str = "head") -> None:
@@ -84,3 +104,17 @@ def migrate(url: str, revision: str = "head") -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(cfg, revision)
+
+
+@asynccontextmanager
+async def unique_or(session: AsyncSession, error: Exception) -> AsyncIterator[None]:
+    """Write what the block adds or changes inside a savepoint; a unique-key clash there raises `error`.
+
+    Make the changes inside the block: pending changes made before it are flushed before the savepoint.
+    The request's transaction stays usable, so the commit at its end never meets the clash.
+    """
+    try:
+        async with session.begin_nested():
+            yield
+    except IntegrityError:
+        raise error from None

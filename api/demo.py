@@ -74,7 +74,7 @@ async def load_demo(session: AsyncSession, force: bool = False) -> None:
                             aql_minor=minor)
         session.add(customer)
         customers[code] = customer
-    await session.commit()
+    await session.flush()
 
     users = UserService(session)
     made = {}

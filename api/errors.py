@@ -8,6 +8,7 @@ from typing import Any
 
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger("floorcheck")
 
@@ -19,11 +20,13 @@ class DomainError(Exception):
     kind = "bad-request"
 
     def __init__(self, detail: str, *, detail_zh: str | None = None, headers: dict[str, str] | None = None,
-                 **extra: Any) -> None:
+                 keep_changes: bool = False, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.detail_zh = detail_zh
         self.headers = headers
+        # Most errors undo the request's writes; a few answers must still be remembered (a failed login).
+        self.keep_changes = keep_changes
         self.extra = extra
 
 
@@ -109,6 +112,26 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{key}: {message}" if key and key not in message else message
 
 
+# SQLite "database is locked" after busy_timeout; PostgreSQL serialization failure, deadlock, lock timeout.
+_BUSY_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    if "database is locked" in str(orig) or "database table is locked" in str(orig):
+        return True
+    return getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES or getattr(orig, "pgcode", None) in _BUSY_SQLSTATES
+
+
+def _from_database(exc: DBAPIError) -> ProblemDetailsException:
+    if _is_busy(exc):
+        # Nothing was written: the transaction rolled back. The phone's outbox retries after Retry-After.
+        return _from_domain(ServiceUnavailable(
+            "The database is busy with other writes. Nothing was saved; try again in a moment.",
+            detail_zh="数据库正忙，未保存任何内容，请稍后重试。", headers={"Retry-After": "1"}))
+    return _from_unexpected(exc)
+
+
 def _from_unexpected(exc: Exception) -> ProblemDetailsException:
     log.exception("unhandled error", exc_info=exc)
     return _problem(500, "Something went wrong on the server. Nothing was saved; please try again.")
@@ -120,6 +143,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
             exception_to_problem_detail_map={
                 DomainError: _from_domain,
                 HTTPException: _from_http,
+                DBAPIError: _from_database,
                 Exception: _from_unexpected,
             }
         )

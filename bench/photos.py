@@ -208,10 +208,13 @@ def worker(approach: str, paths: list[Path]) -> None:
     import PIL.Image  # noqa: F401  (imports are part of the baseline, not of the work)
 
     if approach != "naive":
-        # Our module tunes Pillow's memory pool process-wide when imported. The naive way is stock
+        # Our ingest tunes Pillow's memory pool process-wide on first use. The naive way is stock
         # Pillow, so it runs without it; the floor runs with it, which makes the floor stricter.
         import api.media.processing  # noqa: F401
         import api.media.storage  # noqa: F401
+        from api.imaging import use_memory_pool
+
+        use_memory_pool()
 
     fn = APPROACHES[approach]
     baseline = _max_rss_mb()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy.exc import OperationalError
 
 from api.auth.models import Role, User
 from api.auth.services import AuthService
@@ -65,6 +67,10 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         if user is None:
             async with connection.app.state.sessionmaker() as session:
                 user = await AuthService(session, connection.app.state.settings).authenticate(token)
+                if session.dirty:
+                    # A renewal is a convenience: when the database is busy it waits for a later request.
+                    with suppress(OperationalError):
+                        await session.commit()
             if user is None:
                 raise NotAuthorizedException("Your session has ended. Log in again.")
             cache.put(token, user)

@@ -6,7 +6,8 @@
 
 ``decode_image`` is synchronous and CPU-bound (the web layer runs it in a worker thread). It
 raises ``NotAnImage`` (answer 415) when the bytes are no image format we read, and ``BadImage``
-(answer 422) for a truncated or corrupt image or one with more pixels than allowed.
+(answer 422) for a truncated or corrupt image or one with more pixels than allowed (both from
+``api.imaging``, which opens every image the app reads).
 
 The pipeline, cheapest first
 ----------------------------
@@ -58,7 +59,6 @@ A wrong code is worse than a missed one: an inspector trusts what the app says. 
 
 from __future__ import annotations
 
-import io
 import math
 import threading
 import time
@@ -68,7 +68,9 @@ from typing import Any
 
 from PIL import Image, ImageChops
 
+from api import imaging
 from api.barcodes import gs1
+from api.imaging import BadImage, CorruptImage, NotAnImage
 
 __all__ = [
     "BadImage",
@@ -84,32 +86,11 @@ DEFAULT_MAX_PIXELS = 50_000_000
 
 
 # ------------------------------------------------------------------------------------------
-# Errors
+# Errors: api.imaging's, re-exported
 # ------------------------------------------------------------------------------------------
 
-
-class DecodeError(Exception):
-    """Base class. ``message`` (English) and ``message_zh`` (Simplified Chinese) are meant for
-    people; ``status_code`` is the HTTP status the web layer should answer with."""
-
-    status_code = 400
-
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.message_zh = message_zh
-
-
-class NotAnImage(DecodeError):
-    """The bytes are not an image in a format we read (→ 415 Unsupported Media Type)."""
-
-    status_code = 415
-
-
-class BadImage(DecodeError):
-    """An image we cannot use: truncated, corrupt, or too many pixels (→ 422)."""
-
-    status_code = 422
+#: The base class of :class:`NotAnImage` and :class:`BadImage`, by this module's old name for it.
+DecodeError = imaging.ImageError
 
 
 # ------------------------------------------------------------------------------------------
@@ -177,86 +158,24 @@ class DecodeResult:
 # Sniffing and opening
 # ------------------------------------------------------------------------------------------
 
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
-_PIL_FORMAT = {
-    "jpeg": "JPEG",
-    "png": "PNG",
-    "gif": "GIF",
-    "bmp": "BMP",
-    "tiff": "TIFF",
-    "webp": "WEBP",
-    "heif": "HEIF",
-}
-
-
 def sniff_image_type(data: bytes) -> str | None:
     """The image type by its magic bytes: jpeg, png, webp, heif, gif, bmp, tiff, or None."""
-    head = bytes(data[:16])
-    if head[:3] == b"\xff\xd8\xff":
-        return "jpeg"
-    if head[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        return "heif"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if head[:2] == b"BM" and len(data) >= 26:
-        return "bmp"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff"
-    return None
+    kind = imaging.sniff(data)
+    return "heif" if kind == "heic" else kind
 
 
-_heif_lock = threading.Lock()
-_heif_registered = False
+def _open(data: bytes, max_pixels: int) -> tuple[str, Image.Image]:
+    """The format and the image, header only; every format sniffing knows is read here."""
+    return imaging.open_image(data, max_pixels=max_pixels, accept=imaging.FORMATS)
 
 
-def _register_heif() -> None:
-    global _heif_registered
-    with _heif_lock:
-        if not _heif_registered:
-            import pillow_heif
-
-            pillow_heif.register_heif_opener()
-            _heif_registered = True
-
-
-def _open(data: bytes, kind: str, max_pixels: int) -> Image.Image:
-    if kind == "heif":
-        _register_heif()
+def _load_gray(img: Image.Image, max_pixels: int) -> Image.Image:
+    """Decode (at the draft's scale, if one is set), then grayscale."""
+    imaging.load(img, max_pixels=max_pixels)
     try:
-        img = Image.open(io.BytesIO(data), formats=[_PIL_FORMAT[kind]])
-    except Image.DecompressionBombError as exc:
-        raise _too_large(None, max_pixels) from exc
-    except Exception as exc:  # Pillow raises many kinds for broken headers
-        raise BadImage(
-            f"The {kind.upper()} image is corrupt and cannot be read.",
-            f"{kind.upper()} 图片已损坏,无法读取。",
-        ) from exc
-    w, h = img.size
-    if w <= 0 or h <= 0:
-        raise BadImage("The image has no pixels.", "图片没有像素。")
-    if w * h > max_pixels:
-        raise _too_large((w, h), max_pixels)
-    return img
-
-
-def _too_large(size: tuple[int, int] | None, max_pixels: int) -> BadImage:
-    dims = f"{size[0]}×{size[1]} " if size else ""
-    mp = max_pixels / 1e6
-    return BadImage(
-        f"The image {dims}has more pixels than the {mp:g} megapixels allowed.",
-        f"图片 {dims}的像素超过允许的 {mp:g} 百万像素。",
-    )
-
-
-def _truncated(exc: BaseException) -> BadImage:
-    return BadImage(
-        "The image is truncated or corrupt: it could not be decoded completely.",
-        "图片不完整或已损坏,无法完整解码。",
-    )
+        return _to_gray(img)
+    except imaging.DECODE_ERRORS as exc:  # a mode Pillow cannot turn into L, as in a LAB TIFF
+        raise CorruptImage(detail=f"{img.mode}: {exc}") from None
 
 
 def _to_gray(img: Image.Image) -> Image.Image:
@@ -851,9 +770,9 @@ SMALL_IMAGE = 1_500_000  # pixels: below, a close-up, where trying everything is
 class _Source:
     """The stored image at working and (lazily) full resolution, both in the raw frame."""
 
-    def __init__(self, data: bytes, kind: str, max_pixels: int) -> None:
-        self.data, self.kind, self.max_pixels = data, kind, max_pixels
-        img = _open(data, kind, max_pixels)
+    def __init__(self, data: bytes, max_pixels: int) -> None:
+        self.data, self.max_pixels = data, max_pixels
+        self.kind, img = _open(data, max_pixels)
         self.raw_size = img.size
         try:
             self.orientation = int(img.getexif().get(0x0112, 1) or 1)
@@ -864,16 +783,12 @@ class _Source:
         self._full: Image.Image | None = None
         w, h = img.size
         factor = 1
-        if kind == "jpeg":
+        if self.kind == "jpeg":
             while max(w, h) // (factor * 2) >= WORK_LONG_SIDE * 0.75 and factor < 8:
                 factor *= 2
             if factor > 1:
                 img.draft("L", (w // factor, h // factor))
-        try:
-            img.load()
-            work = _to_gray(img)
-        except Exception as exc:
-            raise _truncated(exc) from exc
+        work = _load_gray(img, max_pixels)
         if factor == 1:
             self._full = work
             # Non-JPEG large images: decode fully, then work on a box-reduced copy.
@@ -905,14 +820,10 @@ class _Source:
 
     def full(self) -> Image.Image:
         if self._full is None:
-            img = _open(self.data, self.kind, self.max_pixels)
+            _, img = _open(self.data, self.max_pixels)
             if self.kind == "jpeg":
                 img.draft("L", img.size)  # grayscale straight from the decoder: no colour conversion
-            try:
-                img.load()
-                self._full = self._mirror(_to_gray(img))
-            except Exception as exc:
-                raise _truncated(exc) from exc
+            self._full = self._mirror(_load_gray(img, self.max_pixels))
         return self._full
 
     def to_upright(self, p: Point) -> Point:
@@ -1078,14 +989,7 @@ def _decode(data: bytes, max_pixels: int, trace: list | None) -> DecodeResult:
 
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("decode_image expects the image file's bytes")
-    data = bytes(data)
-    kind = sniff_image_type(data)
-    if kind is None:
-        raise NotAnImage(
-            "This is not an image we can read: send a JPEG, PNG, WebP or HEIC photo.",
-            "无法识别的图片格式:请上传 JPEG、PNG、WebP 或 HEIC 照片。",
-        )
-    src = _Source(data, kind, max_pixels)
+    src = _Source(bytes(data), max_pixels)
     work, work_to_raw = src.work, _scale(src.work_scale)
     same_res = src.full_loaded and src.work_scale == 1.0  # the working image is the full image
     found = _Collector()

@@ -10,15 +10,19 @@ import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import order_visible_to
+from api.access import order_visible_to, require_writer
 from api.auth.models import User
 from api.barcodes import gs1
-from api.barcodes.decoding import BadImage, DecodeResult, NotAnImage, decode_image
+from api.barcodes.decoding import DecodeResult, decode_image
 from api.db import utcnow
-from api.errors import Conflict, Invalid, UnsupportedMedia
+from api.errors import Invalid, UnsupportedMedia
+from api.imaging import BadImage, NotAnImage
 from api.inspections.models import Inspection, InspectionCarton, Scan
-from api.inspections.services import InspectionService, require_open, require_writer
+from api.inspections.lifecycle import Record, Status
+from api.inspections.schemas import scan_out
+from api.inspections.services import InspectionService, require_writable
 from api.orders.models import Carton, CartonItem, Order, OrderLine
+from api.sync import ONCE, RecordKind, SyncProtocol
 
 # verdict → (English, 中文); {n} is the carton number, {po} the other order, {sku} the unit's SKU
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -68,32 +72,36 @@ def carton_code_first(result: DecodeResult) -> str | None:
     return result.barcodes[0].text if result.barcodes else None
 
 
+SCAN = RecordKind(Scan, out=scan_out, taken=("This scan id was used for another code.", "该扫描编号已用于其他条码。"))
+
+
 class ScanService:
     def __init__(self, session: AsyncSession, user: User) -> None:
         self.session = session
         self.user = user
+        self.records = SyncProtocol(session)
 
     async def record(self, inspection_id: uuid.UUID, scan_id: uuid.UUID, text: str,
                      extra: dict[str, Any] | None = None) -> tuple[Scan, bool]:
         """Store the scan with its verdict. The phone's id makes a replay return the stored scan."""
         inspection, order = await InspectionService(self.session, self.user).load(inspection_id)
-        existing = await self.session.get(Scan, scan_id)
-        if existing is not None:
-            if existing.inspection_id == inspection.id and existing.text == text:
-                return existing, False
-            raise Conflict("This scan id was used for another code.", detail_zh="该扫描编号已用于其他条码。")
-        require_writer(self.user, inspection, order)
-        require_open(inspection)
-        found = await self.resolve(inspection, order, text.strip())
-        scan = Scan(id=scan_id, inspection_id=inspection.id, text=text, verdict=found.verdict,
-                    carton_id=found.carton.id if found.carton else None,
-                    order_line_id=found.line.id if found.line else None,
-                    data=found.data() | (extra or {}), scanned_at=utcnow(), by_id=self.user.id)
-        self.session.add(scan)
-        if inspection.status == "scheduled":
-            inspection.status, inspection.started_at = "in_progress", utcnow()
-        await self.session.commit()
-        return scan, True
+
+        async def authorize(_current: Scan | None) -> None:
+            require_writer(self.user, inspection, order)
+            require_writable(inspection, Record.finding)
+
+        async def create() -> Scan:
+            found = await self.resolve(inspection, order, text.strip())
+            return Scan(id=scan_id, inspection_id=inspection.id, text=text, verdict=found.verdict,
+                        carton_id=found.carton.id if found.carton else None,
+                        order_line_id=found.line.id if found.line else None,
+                        data=found.data() | (extra or {}), scanned_at=utcnow(), by_id=self.user.id)
+
+        written = await self.records.write(SCAN, {"id": scan_id}, {"inspection_id": inspection.id, "text": text},
+                                           base_version=ONCE, authorize=authorize, create=create)
+        if written.created and inspection.status == Status.scheduled:
+            inspection.status, inspection.started_at = Status.in_progress, utcnow()
+        return written.record, written.created
 
     async def record_photo(self, inspection_id: uuid.UUID, scan_id: uuid.UUID, photo: bytes,
                            max_pixels: int) -> tuple[Scan, bool]:

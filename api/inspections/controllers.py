@@ -13,22 +13,17 @@ from api.errors import BadParameter
 from api.http import PageNo, PerPage, created
 from api.inspections import aql as sampling
 from api.inspections.findings import FindingService, LibraryService, SpecSheetService
-from api.inspections.models import ChecklistAnswer, Defect, Inspection, Measurement
+from api.inspections.models import ChecklistAnswer, Defect, Measurement
 from api.inspections.schemas import (
     AbortIn, AqlPlanOut, BookingIn, BookingOut, ChecklistAnswerOut, ChecklistAnswerPut, ChecklistTemplateIn,
     ChecklistTemplateOut, DefectCodeIn, DefectCodeOut, DefectOut, DefectPut, FollowUpClose, InspectionOut,
     InspectionPut, InspectionSummary, InspectionType, MeasurementOut, MeasurementPut, ResultOut, ReviewIn, RevisionIn,
     ReducedInspectionIn, SignatureIn, SignatureOut, SpecSheetOut, SpecSheetPut, SubmitIn,
     SwitchingOut, answer_out, defect_code_out, defect_out, measurement_out, result_out, signature_out,
-    spec_sheet_out, summary_out, switching_out, template_out,
+    booking_out, spec_sheet_out, summary_out, switching_out, template_out,
 )
 from api.inspections.services import BookingService, InspectionService
 from api.schemas import Page, changes
-
-def booking_out(i: Inspection) -> BookingOut:
-    return BookingOut(id=i.id, order_id=i.order_id, type=i.type, status=i.status, assignee_id=i.assignee_id,
-                      scheduled_for=i.scheduled_for, version=i.version, created_at=i.created_at)
-
 
 class BookingController(Controller):
     path = "/api/orders/{order_id:uuid}/inspections"

@@ -9,21 +9,38 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import inspection_visible_to, visible_order
-from api.auth.models import Role, User
+from api.access import inspection_visible_to, require_admin, require_staff, require_writer, visible_order
+from api.auth.models import User
 from api.db import utcnow
-from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.errors import Conflict, DomainError, Invalid, NotFound
 from api.inspections.grading import grade, parse_reading
 from api.inspections.models import (
     ChecklistAnswer, ChecklistTemplate, Defect, DefectCode, Inspection, Measurement, SpecSheet,
 )
-from api.inspections.schemas import answer_out, defect_out, measurement_out, spec_sheet_out
-from api.inspections.services import InspectionService, require_open, require_writer
-from api.orders.services import require_staff
+from api.inspections.lifecycle import Record, Status
+from api.inspections.schemas import answer_out, defect_code_out, defect_out, measurement_out, spec_sheet_out, template_out
+from api.inspections.services import InspectionService, require_writable
 from api.orders.timeline import record_event
-from api.sync import apply, same_content, stale_edit
+from api.sync import CURRENT, ONCE, RecordKind, SyncProtocol
 
-FINDING_OUT = {Defect: defect_out, Measurement: measurement_out, ChecklistAnswer: answer_out}
+FINDINGS: dict[Any, RecordKind[Any]] = {
+    Defect: RecordKind(Defect, out=defect_out),
+    Measurement: RecordKind(Measurement, out=measurement_out),
+    ChecklistAnswer: RecordKind(ChecklistAnswer, out=answer_out),
+}
+# What a new finding holds for a field its first PUT leaves out.
+DEFAULTS: dict[Any, dict[str, Any]] = {
+    Defect: {"count": 1, "sample_unit": "", "carton_number": None, "location": "", "note": "", "photo_ids": [],
+             "follow_up": False, "follow_up_owner_id": None, "follow_up_due": None},
+    Measurement: {"note": "", "photo_ids": []},
+    ChecklistAnswer: {"value": None, "note": "", "photo_ids": []},
+}
+# A follow-up close lives in its defect's row: it exists once the defect is closed.
+FOLLOW_UP_CLOSE = RecordKind(Defect, out=defect_out, present=lambda d: d.closed_at is not None,
+                             taken=("This follow-up is closed already.", "该整改项已关闭。"))
+SPEC_SHEET = RecordKind(SpecSheet, out=spec_sheet_out, key=("order_id",))
+DEFECT_CODE = RecordKind(DefectCode, out=defect_code_out, key=("code",))
+CHECKLIST_TEMPLATE = RecordKind(ChecklistTemplate, out=template_out, key=("code",))
 
 
 class FindingService:
@@ -31,32 +48,57 @@ class FindingService:
         self.session = session
         self.user = user
         self.inspections = InspectionService(session, user)
+        self.records = SyncProtocol(session)
 
     async def _put(self, model: Any, inspection_id: uuid.UUID, finding_id: uuid.UUID, values: dict[str, Any],
                    check: Any) -> tuple[Any, bool]:
-        """Create, replay or edit one client-made finding. Findings freeze when the inspection is submitted."""
+        """Create, replay or edit one client-made finding. Findings freeze when the inspection is submitted.
+
+        A field the PUT leaves out keeps its stored value, so the checks below always see the whole finding.
+        """
         base_version = values.pop("version")
-        desired = values | {"photo_ids": [str(p) for p in values["photo_ids"]]}
+        kind = FINDINGS[model]
         inspection, order = await self.inspections.load(inspection_id)
         existing = await self.session.get(model, finding_id)
         if existing is not None and existing.inspection_id != inspection.id:
             raise Conflict("This id belongs to a record of another inspection.", detail_zh="该编号属于另一次验货的记录。")
-        desired = await check(inspection, order, desired)
-        if existing is not None and same_content(existing, desired):
-            return existing, False  # a replay, even one arriving after submission
-        require_writer(self.user, inspection, order)
-        require_open(inspection)
-        if existing is not None and base_version != existing.version:
-            raise stale_edit(existing, base_version, FINDING_OUT[model](existing))
-        record = existing or model(id=finding_id, inspection_id=inspection.id, version=0, created_at=utcnow())
-        apply(record, desired)
-        record.updated_at = utcnow()
-        if inspection.status == "scheduled":
-            inspection.status, inspection.started_at = "in_progress", utcnow()
+        stored = {name: getattr(existing, name) for name in DEFAULTS[model]} if existing else DEFAULTS[model]
+        full = stored | values
+        if "photo_ids" in full:
+            full["photo_ids"] = [str(p) for p in full["photo_ids"]]
+        desired = await check(inspection, order, full)
+
+        async def authorize(_current: Any) -> None:
+            require_writer(self.user, inspection, order)
+            require_writable(inspection, Record.finding)
+
+        async def create() -> Any:
+            return model(id=finding_id, inspection_id=inspection.id, created_at=utcnow(), updated_at=utcnow(), **desired)
+
+        async def clash() -> DomainError:
+            return await self._clash(model, inspection.id, desired)
+
+        written = await self.records.write(kind, {"id": finding_id}, desired, base_version=base_version,
+                                           current=existing, authorize=authorize, create=create, clash=clash)
+        if written.changed:
+            self._touch(inspection)
+        return written.record, written.created
+
+    async def _clash(self, model: Any, inspection_id: uuid.UUID, desired: dict[str, Any]) -> DomainError:
+        """The one create that can conflict: a second answer to the same checklist item."""
+        other = None
+        if model is ChecklistAnswer:
+            other = await self.session.scalar(select(ChecklistAnswer.id).where(
+                ChecklistAnswer.inspection_id == inspection_id, ChecklistAnswer.item_key == desired["item_key"],
+                ChecklistAnswer.deleted_at.is_(None)))
+        return Conflict("This item is answered already; edit that answer instead.",
+                        detail_zh="该检查项已有答案，请修改原答案。", answer_id=str(other) if other else None)
+
+    @staticmethod
+    def _touch(inspection: Inspection) -> None:
+        if inspection.status == Status.scheduled:
+            inspection.status, inspection.started_at = Status.in_progress, utcnow()
         inspection.updated_at = utcnow()
-        self.session.add(record)
-        await self.session.commit()
-        return record, existing is None
 
     async def put_defect(self, inspection_id: uuid.UUID, defect_id: uuid.UUID, values: dict[str, Any]) -> tuple[Defect, bool]:
         async def check(inspection: Inspection, _order: Any, desired: dict[str, Any]) -> dict[str, Any]:
@@ -107,12 +149,6 @@ class FindingService:
             if item is None:
                 raise Invalid(f"{desired['item_key']!r} is not an item of this inspection's checklist.",
                               detail_zh="该检查项不在本次检查表中。", field="item_key")
-            other = await self.session.scalar(select(ChecklistAnswer.id).where(
-                ChecklistAnswer.inspection_id == inspection.id, ChecklistAnswer.item_key == desired["item_key"],
-                ChecklistAnswer.id != answer_id))
-            if other is not None:
-                raise Conflict("This item is answered already; edit that answer instead.",
-                               detail_zh="该检查项已有答案，请修改原答案。", answer_id=str(other))
             result = desired["result"]
             if item.get("kind") == "value" and result != "na":
                 try:
@@ -131,42 +167,47 @@ class FindingService:
         record = await self.session.get(model, finding_id)
         if record is None or record.inspection_id != inspection.id:
             return  # deleting twice is fine: the phone may retry
-        require_open(inspection)
-        await self.session.delete(record)
-        await self.session.commit()
+        if record.deleted_at is None:
+            require_writable(inspection, Record.finding)
+        written = await self.records.delete(FINDINGS[model], {"id": finding_id}, record, self.user)
+        if written.changed:
+            inspection.updated_at = utcnow()
 
     async def close_follow_up(self, inspection_id: uuid.UUID, defect_id: uuid.UUID, note: str,
                               photo_ids: list[uuid.UUID]) -> Defect:
         inspection, order = await self.inspections.load(inspection_id)
         defect = await self.session.get(Defect, defect_id)
-        if defect is None or defect.inspection_id != inspection.id or not defect.follow_up:
+        if defect is None or defect.inspection_id != inspection.id or not defect.follow_up or defect.deleted_at:
             raise NotFound("No such follow-up.", detail_zh="整改项不存在。")
-        if defect.follow_up_owner_id != self.user.id:
-            require_writer(self.user, inspection, order)
-        photos = [str(p) for p in photo_ids]
-        if defect.closed_at is not None:
-            if (defect.closed_note, defect.closed_photo_ids) == (note, photos):
-                return defect
-            raise Conflict("This follow-up is closed already.", detail_zh="该整改项已关闭。")
-        defect.closed_at, defect.closed_note, defect.closed_photo_ids = utcnow(), note, photos
+
+        async def authorize(_current: Any) -> None:
+            if defect.follow_up_owner_id != self.user.id:
+                require_writer(self.user, inspection, order)
+            require_writable(inspection, Record.follow_up_close)
+
+        written = await self.records.write(FOLLOW_UP_CLOSE, {"id": defect.id},
+                                           {"closed_note": note, "closed_photo_ids": [str(p) for p in photo_ids]},
+                                           base_version=ONCE, current=defect, authorize=authorize,
+                                           also={"closed_at": utcnow()})
+        if not written.changed:
+            return defect
         open_left = await self.session.scalar(
             select(func.count()).select_from(Defect).join(Inspection, Inspection.id == Defect.inspection_id)
             .where(Inspection.order_id == order.id, Inspection.superseded_by_id.is_(None), Defect.follow_up.is_(True),
-                   Defect.closed_at.is_(None), Defect.id != defect.id)) or 0
+                   Defect.closed_at.is_(None), Defect.deleted_at.is_(None), Defect.id != defect.id)) or 0
         if order.inspection_status.startswith("DUPRO"):
             prefix = order.inspection_status.split(",")[0]
             order.inspection_status = f"{prefix}, " + (
                 f"{open_left} issue{'s' if open_left != 1 else ''} open" if open_left else "no open issues")
         await record_event(self.session, order.id, "follow_up_closed", f"Follow-up closed: {note}", self.user,
                            inspection_id=str(inspection.id), defect_id=str(defect.id), open_follow_ups=open_left)
-        await self.session.commit()
         return defect
 
     async def open_follow_ups(self) -> list[tuple[Defect, Inspection]]:
         rows = await self.session.execute(
             select(Defect, Inspection).join(Inspection, Inspection.id == Defect.inspection_id)
             .where(inspection_visible_to(self.user), Inspection.superseded_by_id.is_(None),
-                   Defect.follow_up.is_(True), Defect.closed_at.is_(None))
+                   Defect.follow_up.is_(True), Defect.closed_at.is_(None), Defect.deleted_at.is_(None))
             .order_by(Defect.follow_up_due.is_(None), Defect.follow_up_due, Defect.created_at))
         return [(d, i) for d, i in rows]
 
@@ -175,6 +216,7 @@ class SpecSheetService:
     def __init__(self, session: AsyncSession, user: User) -> None:
         self.session = session
         self.user = user
+        self.records = SyncProtocol(session)
 
     async def get(self, order_id: uuid.UUID) -> SpecSheet:
         order = await visible_order(self.session, self.user, order_id)
@@ -195,19 +237,20 @@ class SpecSheetService:
                     raise Invalid(f"Point {point['code']} ({label}): {exc}", detail_zh="尺寸表数值无法识别。",
                                   field=f"points[{index}]") from None
         existing = await self.session.get(SpecSheet, order.id)
-        if existing is not None and same_content(existing, values):
-            return existing, False
-        require_staff(self.user)
-        if existing is not None and base_version != existing.version:
-            raise stale_edit(existing, base_version, spec_sheet_out(existing))
-        sheet = existing or SpecSheet(order_id=order.id, version=0)
-        apply(sheet, values)
-        sheet.updated_at = utcnow()
-        self.session.add(sheet)
-        await record_event(self.session, order.id, "spec_sheet_saved", f"Spec sheet v{sheet.version} saved",
-                           self.user, points=len(values["points"]))
-        await self.session.commit()
-        return sheet, existing is None
+
+        async def authorize(_current: Any) -> None:
+            require_staff(self.user)
+
+        async def create() -> SpecSheet:
+            return SpecSheet(order_id=order.id, updated_at=utcnow(), **values)
+
+        written = await self.records.write(SPEC_SHEET, {"order_id": order.id}, values, base_version=base_version,
+                                           current=existing, authorize=authorize, create=create)
+        sheet = written.record
+        if written.changed:
+            await record_event(self.session, order.id, "spec_sheet_saved", f"Spec sheet v{sheet.version} saved",
+                               self.user, points=len(values["points"]))
+        return sheet, written.created
 
 
 class LibraryService:
@@ -216,35 +259,37 @@ class LibraryService:
     def __init__(self, session: AsyncSession, user: User) -> None:
         self.session = session
         self.user = user
+        self.records = SyncProtocol(session)
 
-    def _require_admin(self) -> None:
-        if self.user.role != Role.admin:
-            raise Forbidden("Only admins edit the library.", detail_zh="只有管理员可以编辑缺陷库和检查表。")
+    async def _authorize(self, _current: Any) -> None:
+        require_admin(self.user)
 
     async def codes(self) -> list[DefectCode]:
         return list(await self.session.scalars(select(DefectCode).order_by(DefectCode.category, DefectCode.code)))
 
     async def put_code(self, code: str, values: dict[str, Any]) -> tuple[DefectCode, bool]:
-        self._require_admin()
-        existing = await self.session.get(DefectCode, code)
-        record = existing or DefectCode(code=code)
-        for name, value in values.items():
-            setattr(record, name, value)
-        self.session.add(record)
-        await self.session.commit()
-        return record, existing is None
+        # An admin's desk edit without a version applies to the copy it just read.
+        base_version = values.pop("version", CURRENT)
+
+        async def create() -> DefectCode:
+            return DefectCode(code=code, **values)
+
+        written = await self.records.write(DEFECT_CODE, {"code": code}, values, base_version=base_version,
+                                           authorize=self._authorize, create=create)
+        return written.record, written.created
 
     async def templates(self) -> list[ChecklistTemplate]:
         return list(await self.session.scalars(select(ChecklistTemplate).order_by(ChecklistTemplate.code)))
 
     async def put_template(self, code: str, values: dict[str, Any]) -> tuple[ChecklistTemplate, bool]:
-        self._require_admin()
-        existing = await self.session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.code == code))
-        record = existing or ChecklistTemplate(id=uuid.uuid4(), code=code, version=0)
+        base_version = values.pop("version", CURRENT)
         values["items"] = [dict(i) for i in values["items"]]
         if len({i["key"] for i in values["items"]}) != len(values["items"]):
             raise Invalid("Item keys must be unique.", detail_zh="检查项键名不能重复。", field="items")
-        apply(record, values)
-        self.session.add(record)
-        await self.session.commit()
-        return record, existing is None
+
+        async def create() -> ChecklistTemplate:
+            return ChecklistTemplate(id=uuid.uuid4(), code=code, **values)
+
+        written = await self.records.write(CHECKLIST_TEMPLATE, {"code": code}, values, base_version=base_version,
+                                           authorize=self._authorize, create=create)
+        return written.record, written.created

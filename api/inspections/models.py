@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, utcnow
@@ -86,6 +86,7 @@ class Scan(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     scanned_at: Mapped[datetime] = mapped_column(default=utcnow)
     by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    version: Mapped[int] = mapped_column(default=1)
 
 
 class DefectCode(Base):
@@ -99,6 +100,7 @@ class DefectCode(Base):
     name_zh: Mapped[str] = mapped_column(String(200))
     default_severity: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
 
 
 class Finding:
@@ -110,6 +112,9 @@ class Finding:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
     photo_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A removed finding stays as a tombstone, so a phone learns that it went away.
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    deleted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
 
 
 class Defect(Finding, Base):
@@ -174,7 +179,9 @@ class ChecklistTemplate(Base):
 
 class ChecklistAnswer(Finding, Base):
     __tablename__ = "checklist_answers"
-    __table_args__ = (UniqueConstraint("inspection_id", "item_key"),)
+    # One live answer per item: a deleted answer no longer holds it.
+    __table_args__ = (Index("uq_checklist_answers_live_item", "inspection_id", "item_key", unique=True,
+                            sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),)
 
     inspection_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
     item_key: Mapped[str] = mapped_column(String(40))
@@ -194,3 +201,4 @@ class Signature(Base):
     image_png: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     signed_at: Mapped[datetime] = mapped_column(default=utcnow)
     by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+    version: Mapped[int] = mapped_column(default=1)

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from api.orders.schemas import CartonItemOut, OrderSummary
 from api.schemas import Input, Output
@@ -37,24 +38,27 @@ class BookingOut(Output):
 
 
 class InspectionPut(Input):
-    """The whole editable state of an inspection; `version` is the one this edit was based on (0: new)."""
+    """The inspection's editable state; `version` is the one this edit was based on (0: new).
+
+    A field left out keeps its value (a new inspection takes the default); an explicit null clears it.
+    """
 
     order_id: UUID
     type: InspectionType
     version: Annotated[int, msgspec.Meta(ge=0)] = 0
-    status: Literal["scheduled", "in_progress"] = "in_progress"
-    assignee_id: UUID | None = None
-    scheduled_for: date | None = None
-    lot_size: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None = None
-    aql_level: str | None = None  # null: the order's, else the customer's, else level II
-    aql_critical: str | None = None
-    aql_major: str | None = None
-    aql_minor: str | None = None
-    units_inspected: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] = 0
-    production_stage: Stage | None = None
-    percent_complete: Annotated[int, msgspec.Meta(ge=0, le=100)] | None = None
-    notes: Note = ""
-    checklist_template_id: UUID | None = None
+    status: Literal["scheduled", "in_progress"] | UnsetType = UNSET
+    assignee_id: UUID | None | UnsetType = UNSET
+    scheduled_for: date | None | UnsetType = UNSET
+    lot_size: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None | UnsetType = UNSET
+    aql_level: str | None | UnsetType = UNSET  # null: the order's, else the customer's, else level II
+    aql_critical: str | None | UnsetType = UNSET
+    aql_major: str | None | UnsetType = UNSET
+    aql_minor: str | None | UnsetType = UNSET
+    units_inspected: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] | UnsetType = UNSET
+    production_stage: Stage | None | UnsetType = UNSET
+    percent_complete: Annotated[int, msgspec.Meta(ge=0, le=100)] | None | UnsetType = UNSET
+    notes: Note | UnsetType = UNSET
+    checklist_template_id: UUID | None | UnsetType = UNSET
 
 
 class PlanOut(Output):
@@ -76,18 +80,20 @@ class PickedCartonOut(Output):
 
 
 class DefectPut(Input):
+    """A defect; a field left out keeps its value (a new defect takes the default)."""
+
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
     severity: Severity
     version: Annotated[int, msgspec.Meta(ge=0)] = 0
-    count: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 1
-    sample_unit: Annotated[str, msgspec.Meta(max_length=40)] = ""
-    carton_number: int | None = None
-    location: Short = ""
-    note: Note = ""
-    photo_ids: PhotoIds = []
-    follow_up: bool = False
-    follow_up_owner_id: UUID | None = None
-    follow_up_due: date | None = None
+    count: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | UnsetType = UNSET
+    sample_unit: Annotated[str, msgspec.Meta(max_length=40)] | UnsetType = UNSET
+    carton_number: int | None | UnsetType = UNSET
+    location: Short | UnsetType = UNSET
+    note: Note | UnsetType = UNSET
+    photo_ids: PhotoIds | UnsetType = UNSET
+    follow_up: bool | UnsetType = UNSET
+    follow_up_owner_id: UUID | None | UnsetType = UNSET
+    follow_up_due: date | None | UnsetType = UNSET
 
 
 class DefectOut(Output):
@@ -117,8 +123,8 @@ class MeasurementPut(Input):
     point: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
     reading: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
     version: Annotated[int, msgspec.Meta(ge=0)] = 0
-    note: Note = ""
-    photo_ids: PhotoIds = []
+    note: Note | UnsetType = UNSET
+    photo_ids: PhotoIds | UnsetType = UNSET
 
 
 class MeasurementOut(Output):
@@ -141,9 +147,9 @@ class ChecklistAnswerPut(Input):
     item_key: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
     result: Literal["pass", "fail", "na"]
     version: Annotated[int, msgspec.Meta(ge=0)] = 0
-    value: Annotated[str, msgspec.Meta(max_length=24)] | None = None
-    note: Note = ""
-    photo_ids: PhotoIds = []
+    value: Annotated[str, msgspec.Meta(max_length=24)] | None | UnsetType = UNSET
+    note: Note | UnsetType = UNSET
+    photo_ids: PhotoIds | UnsetType = UNSET
 
 
 class ChecklistAnswerOut(Output):
@@ -171,6 +177,7 @@ class ChecklistTemplateIn(Input):
     name: Short
     name_zh: Short
     items: Annotated[list[ChecklistItem], msgspec.Meta(min_length=1, max_length=100)]
+    version: Annotated[int, msgspec.Meta(ge=1)] | UnsetType = UNSET  # the version edited; left out: the current one
 
 
 class ChecklistTemplateOut(Output):
@@ -212,6 +219,7 @@ class DefectCodeIn(Input):
     name_zh: Short
     default_severity: Severity
     active: bool = True
+    version: Annotated[int, msgspec.Meta(ge=1)] | UnsetType = UNSET  # the version edited; left out: the current one
 
 
 class DefectCodeOut(Output):
@@ -221,6 +229,7 @@ class DefectCodeOut(Output):
     name_zh: str
     default_severity: str
     active: bool
+    version: int = 1
 
 
 class ScanIn(Input):
@@ -377,6 +386,11 @@ class ReducedInspectionIn(Input):
     allowed: bool
 
 
+def booking_out(i: Any) -> BookingOut:
+    return BookingOut(id=i.id, order_id=i.order_id, type=i.type, status=i.status, assignee_id=i.assignee_id,
+                      scheduled_for=i.scheduled_for, version=i.version, created_at=i.created_at)
+
+
 def defect_out(d: Any) -> DefectOut:
     return DefectOut(
         id=d.id, version=d.version, code=d.code, severity=d.severity, count=d.count, sample_unit=d.sample_unit,
@@ -409,7 +423,7 @@ def spec_sheet_out(s: Any) -> SpecSheetOut:
 
 def defect_code_out(c: Any) -> DefectCodeOut:
     return DefectCodeOut(code=c.code, category=c.category, name_en=c.name_en, name_zh=c.name_zh,
-                         default_severity=c.default_severity, active=c.active)
+                         default_severity=c.default_severity, active=c.active, version=c.version)
 
 
 def scan_out(s: Any) -> ScanOut:

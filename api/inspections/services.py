@@ -3,38 +3,40 @@
 from __future__ import annotations
 
 import base64
-import io
 import uuid
 from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import inspection_visible_to, may_write_inspection, visible_inspection, visible_order
-from api.auth.models import STAFF, Role, User
+from api.access import (
+    ASSIGNABLE, inspection_visible_to, inspections_listed_for, may_see_factory, require_reviewer, require_signer,
+    require_staff, require_writer, visible_inspection, visible_order,
+)
+from api.auth.models import Role, User
 from api.db import utcnow
-from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.errors import Conflict, Invalid, NotFound
+from api.imaging import ImageError, read_signature_png
 from api.inspections import aql
 from api.inspections.cartons import TYPE_LABEL, draw, picked_cartons
+from api.inspections.lifecycle import Action, Record, Status, may_review, may_write, next_status
 from api.inspections.models import (
     ChecklistAnswer, ChecklistTemplate, Defect, Inspection, InspectionCarton, Measurement, Scan, Signature, SpecSheet,
 )
 from api.inspections.rules import SEVERITIES, LiveResult, live_result
 from api.inspections.switching import LotRecord, SeverityOutcome, SwitchState, switch_state, switching_points
 from api.inspections.schemas import (
-    InspectionOut, PickedCartonOut, PlanOut, answer_out, defect_out, measurement_out, result_out, scan_out,
-    signature_out, spec_sheet_out, template_out,
+    InspectionOut, PickedCartonOut, PlanOut, answer_out, booking_out, defect_out, measurement_out, result_out,
+    scan_out, signature_out, spec_sheet_out, template_out,
 )
 from api.orders.models import Carton, Customer, Factory, Order
 from api.orders.schemas import carton_out, order_summary
-from api.orders.services import PackingListService, require_staff
+from api.orders.services import PackingListService
 from api.orders.timeline import record_event
-from api.sync import apply, same_content, stale_edit
+from api.sync import CURRENT, ONCE, RecordKind, SyncProtocol
 
-INSPECTOR_ROLES = {Role.inspector, Role.merchandiser, Role.supervisor, Role.admin}
-OPEN = ("scheduled", "in_progress")
 GARMENT_DEFAULTS = {"aql_level": "II", "aql_critical": "0", "aql_major": "2.5", "aql_minor": "4.0"}
 DEFAULT_TEMPLATE = "garment-final"
 
@@ -45,14 +47,8 @@ def frozen(inspection: Inspection) -> Conflict:
                     detail_zh="该验货已提交，记录已锁定。如需更正请创建修订版。", inspection_status=inspection.status)
 
 
-def require_writer(user: User, inspection: Inspection, order: Order) -> None:
-    if not may_write_inspection(user, inspection, order):
-        raise Forbidden("Only the assigned inspector, the order's merchandiser and supervisors may record this.",
-                        detail_zh="只有指派的验货员、该订单的跟单员和主管可以记录。")
-
-
-def require_open(inspection: Inspection) -> None:
-    if inspection.status not in OPEN:
+def require_writable(inspection: Inspection, record: Record = Record.finding) -> None:
+    if not may_write(inspection.status, record):
         raise frozen(inspection)
 
 
@@ -60,7 +56,7 @@ async def check_assignee(session: AsyncSession, assignee_id: uuid.UUID | None) -
     if assignee_id is None:
         return None
     assignee = await session.get(User, assignee_id)
-    if assignee is None or not assignee.active or assignee.role not in INSPECTOR_ROLES:
+    if assignee is None or not assignee.active or assignee.role not in ASSIGNABLE:
         raise Invalid("The assignee must be an active inspector, merchandiser or supervisor.",
                       detail_zh="验货人必须是有效的验货员、跟单员或主管。", field="assignee_id")
     return assignee
@@ -70,11 +66,18 @@ def canonical_aql(value: str) -> str:
     return str(aql.parse_aql(value))
 
 
-def sampling_settings(put: dict[str, Any], order: Order, customer: Customer) -> dict[str, str]:
-    """Level and AQLs: what the inspection says, else the order's, else the customer's, else the garment defaults."""
+def sampling_settings(sent: dict[str, Any], order: Order, customer: Customer,
+                      existing: Inspection | None) -> dict[str, str]:
+    """Level and AQLs: what the inspection says, else the order's, else the customer's, else the garment defaults.
+
+    A setting the PUT leaves out keeps its value; an explicit null goes back to the order's (or its default).
+    """
     settings = {}
     for name, default in GARMENT_DEFAULTS.items():
-        value = put.get(name) or getattr(order, name) or getattr(customer, name) or default
+        if name not in sent and existing is not None:
+            settings[name] = getattr(existing, name)
+            continue
+        value = sent.get(name) or getattr(order, name) or getattr(customer, name) or default
         try:
             settings[name] = aql.parse_level(value) if name == "aql_level" else canonical_aql(value)
         except aql.PlanInputError as exc:
@@ -95,6 +98,12 @@ class InspectionService:
     def __init__(self, session: AsyncSession, user: User) -> None:
         self.session = session
         self.user = user
+        self.records = SyncProtocol(session)
+        # The server's copy sent with a 409 is the whole inspection, as a GET shows it.
+        self.kind = RecordKind(Inspection, out=self._server_copy)
+
+    async def _server_copy(self, inspection: Inspection) -> InspectionOut:
+        return await self.out(inspection, await self.session.get(Order, inspection.order_id))
 
     # --- reading -----------------------------------------------------------------------------------------
 
@@ -135,18 +144,21 @@ class InspectionService:
             return None
         counts = dict.fromkeys(SEVERITIES, 0)
         for severity, total in await self.session.execute(
-                select(Defect.severity, func.sum(Defect.count)).where(Defect.inspection_id == inspection.id)
+                select(Defect.severity, func.sum(Defect.count)).where(Defect.inspection_id == inspection.id,
+                                                                      Defect.deleted_at.is_(None))
                 .group_by(Defect.severity)):
             counts[severity] += int(total or 0)
         for severity, total in await self.session.execute(
                 select(ChecklistAnswer.severity, func.count()).where(
-                    ChecklistAnswer.inspection_id == inspection.id, ChecklistAnswer.result == "fail")
+                    ChecklistAnswer.inspection_id == inspection.id, ChecklistAnswer.result == "fail",
+                    ChecklistAnswer.deleted_at.is_(None))
                 .group_by(ChecklistAnswer.severity)):
             counts[severity or "major"] += int(total)
         # A sample unit with any point out of tolerance is one measurement defect.
         off_units = await self.session.scalar(
             select(func.count(func.distinct(Measurement.sample_unit)))
-            .where(Measurement.inspection_id == inspection.id, Measurement.within.is_(False)))
+            .where(Measurement.inspection_id == inspection.id, Measurement.within.is_(False),
+                   Measurement.deleted_at.is_(None)))
         if off_units:
             severity = await self.session.scalar(
                 select(SpecSheet.defect_severity).where(SpecSheet.order_id == inspection.order_id)) or "major"
@@ -163,7 +175,10 @@ class InspectionService:
         items = {carton.id: carton_items for carton, carton_items in contents}
 
         async def rows(model: Any, *order_by: Any) -> list[Any]:
-            return list(await self.session.scalars(select(model).where(model.inspection_id == iid).order_by(*order_by)))
+            query = select(model).where(model.inspection_id == iid)
+            if hasattr(model, "deleted_at"):
+                query = query.where(model.deleted_at.is_(None))
+            return list(await self.session.scalars(query.order_by(*order_by)))
 
         template = (await self.session.get(ChecklistTemplate, inspection.checklist_template_id)
                     if inspection.checklist_template_id else None)
@@ -199,8 +214,11 @@ class InspectionService:
     # --- creating and editing --------------------------------------------------------------------------
 
     async def put(self, inspection_id: uuid.UUID, values: dict[str, Any]) -> tuple[Inspection, bool]:
-        """Create the inspection, replay an identical PUT, or apply a versioned edit. True when created."""
-        base_version = values.pop("version")
+        """Create the inspection, replay an identical PUT, or apply a versioned edit. True when created.
+
+        A field the PUT leaves out keeps its value; an explicit null clears it.
+        """
+        base_version = values.pop("version", 0)
         existing = await self.session.get(Inspection, inspection_id)
         if existing is not None:
             existing, order = await self.load(inspection_id)  # 404 unless visible
@@ -210,52 +228,61 @@ class InspectionService:
             order = await visible_order(self.session, self.user, values["order_id"])
             require_staff(self.user)
         customer = await self.session.get(Customer, order.customer_id)
-        settings = sampling_settings(values, order, customer)
-        desired = {k: v for k, v in values.items() if k not in GARMENT_DEFAULTS} | settings
-        if desired["checklist_template_id"] is None:
-            desired["checklist_template_id"] = (existing and existing.checklist_template_id) or (
-                await self.session.scalar(select(ChecklistTemplate.id).where(ChecklistTemplate.code == DEFAULT_TEMPLATE)))
-        elif await self.session.get(ChecklistTemplate, desired["checklist_template_id"]) is None:
-            raise Invalid("Unknown checklist template.", detail_zh="检查表模板不存在。", field="checklist_template_id")
+        settings = sampling_settings(values, order, customer, existing)
+        desired = {k: v for k, v in values.items() if k not in GARMENT_DEFAULTS and k not in {"order_id", "type"}}
+        desired |= {k: v for k, v in settings.items() if existing is None or k in values}
+        if existing is None or "checklist_template_id" in desired or existing.checklist_template_id is None:
+            desired["checklist_template_id"] = await self._template_id(desired.get("checklist_template_id"), existing)
         if existing is not None:
-            if desired["status"] == "scheduled":
+            if desired.get("status") == Status.scheduled:
                 desired["status"] = existing.status  # a started inspection does not go back to scheduled
-            if desired["assignee_id"] is None:
-                desired["assignee_id"] = existing.assignee_id
-            if same_content(existing, desired):
-                return existing, False
-            require_writer(self.user, existing, order)
-            if base_version != existing.version:
-                raise stale_edit(existing, base_version, await self.out(existing, order))
-            require_open(existing)
-        inspection = existing or Inspection(id=inspection_id, created_by_id=self.user.id, created_at=utcnow(),
-                                            version=0, order_id=order.id, type=values["type"])
-        if existing is None or desired["assignee_id"] != existing.assignee_id:
-            await check_assignee(self.session, desired["assignee_id"])
-        if existing is None:
-            self.session.add(inspection)
+            if "assignee_id" in desired and desired["assignee_id"] is None:
+                desired["assignee_id"] = existing.assignee_id  # an inspection always has someone to do it
+
+        async def authorize(current: Inspection | None) -> None:
+            if current is not None:
+                require_writer(self.user, current, order)
+                require_writable(current, Record.settings)
+            if current is None or desired.get("assignee_id", current.assignee_id) != current.assignee_id:
+                await check_assignee(self.session, desired.get("assignee_id"))
+
+        async def create() -> Inspection:
+            fields = {"status": Status.in_progress} | desired
+            if fields.get("assignee_id") is None and self.user.role != Role.factory:
+                fields["assignee_id"] = self.user.id
+            return Inspection(id=inspection_id, created_by_id=self.user.id, created_at=utcnow(), updated_at=utcnow(),
+                              order_id=order.id, type=values["type"], **fields)
+
+        written = await self.records.write(self.kind, {"id": inspection_id}, desired, base_version=base_version,
+                                           current=existing, authorize=authorize, create=create)
+        inspection = written.record
+        if not written.changed:
+            return inspection, False
         if not inspection.mode_reason:  # decided once, when the phone first takes the inspection
-            state = await self.switching_state(order.factory_id) if values["type"] == "pre_shipment" else None
+            state = await self.switching_state(order.factory_id) if inspection.type == "pre_shipment" else None
             inspection.mode = state.mode if state else "normal"
             inspection.mode_reason = state.reason if state else "Not a pre-shipment lot: normal inspection."
             inspection.mode_reason_zh = state.reason_zh if state else "非尾期批次：正常检验。"
-        apply(inspection, desired)
-        if inspection.assignee_id is None and self.user.role != Role.factory:
-            inspection.assignee_id = self.user.id
-        inspection.plans = compute_plans(inspection.lot_size, settings, inspection.mode)
-        if inspection.status == "in_progress" and inspection.started_at is None:
+        current_settings = {name: getattr(inspection, name) for name in GARMENT_DEFAULTS}
+        inspection.plans = compute_plans(inspection.lot_size, current_settings, inspection.mode)
+        if inspection.status == Status.in_progress and inspection.started_at is None:
             inspection.started_at = utcnow()
-        inspection.updated_at = utcnow()
-        if existing is None:
+        if written.created:
             await record_event(self.session, order.id, "inspection_created",
                                f"{TYPE_LABEL[inspection.type]} inspection created", self.user,
                                inspection_id=str(inspection.id), type=inspection.type)
         await self.session.flush()
         if inspection.type == "pre_shipment" and inspection.carton_seed is None:
             await draw(self.session, inspection, self.user)
-        await self.session.commit()
-        return inspection, existing is None
+        return inspection, written.created
 
+    async def _template_id(self, template_id: uuid.UUID | None, existing: Inspection | None) -> uuid.UUID | None:
+        if template_id is None:
+            return (existing and existing.checklist_template_id) or (
+                await self.session.scalar(select(ChecklistTemplate.id).where(ChecklistTemplate.code == DEFAULT_TEMPLATE)))
+        if await self.session.get(ChecklistTemplate, template_id) is None:
+            raise Invalid("Unknown checklist template.", detail_zh="检查表模板不存在。", field="checklist_template_id")
+        return template_id
 
     # --- switching rules ---------------------------------------------------------------------------------
 
@@ -277,53 +304,57 @@ class InspectionService:
 
     async def factory_switching(self, factory_id: uuid.UUID) -> tuple[Factory, SwitchState]:
         factory = await self.session.get(Factory, factory_id)
-        if factory is None or self.user.role not in STAFF:
+        if factory is None or not may_see_factory(self.user):
             raise NotFound("No such factory.", detail_zh="工厂不存在。")
         return factory, await self.switching_state(factory.id)
 
     async def allow_reduced(self, factory_id: uuid.UUID, allowed: bool) -> tuple[Factory, SwitchState]:
         factory, _ = await self.factory_switching(factory_id)
         factory.reduced_allowed = allowed
-        await self.session.commit()
         return factory, await self.switching_state(factory.id)
 
     # --- lifecycle ----------------------------------------------------------------------------------------
 
     async def submit(self, inspection_id: uuid.UUID, version: int, missing: dict[int, str]) -> Inspection:
         inspection, order = await self.load_for_writing(inspection_id)
-        if inspection.status == "submitted" and inspection.version == version + 1:
-            return inspection  # a replay of the submission that made this version
-        require_open(inspection)
-        if version != inspection.version:
-            raise Conflict("The inspection changed since your copy; reload it before submitting.",
-                           detail_zh="验货记录已更新，请刷新后再提交。", current_version=inspection.version)
-        picked = await self.picked_cartons(inspection)
-        unscanned = [c for ic, c, scanned in picked if not scanned and not (missing.get(c.number) or ic.missing_reason)]
-        if unscanned:
-            numbers = ", ".join(str(c.number) for c in unscanned)
-            raise Invalid(f"Scan every picked carton or give a reason for each one not opened: {numbers}.",
-                          detail_zh=f"请扫描所有抽中的箱子，或为未开箱的箱子填写原因：{numbers}。",
-                          cartons=[c.number for c in unscanned])
-        for ic, carton, _ in picked:
+        checked: dict[str, Any] = {}
+
+        async def authorize(current: Inspection | None) -> None:
+            assert current is not None
+            if next_status(current.status, Action.submit) is None:
+                raise frozen(current)
+            picked = await self.picked_cartons(current)
+            unscanned = [c for ic, c, scanned in picked
+                         if not scanned and not (missing.get(c.number) or ic.missing_reason)]
+            if unscanned:
+                numbers = ", ".join(str(c.number) for c in unscanned)
+                raise Invalid(f"Scan every picked carton or give a reason for each one not opened: {numbers}.",
+                              detail_zh=f"请扫描所有抽中的箱子，或为未开箱的箱子填写原因：{numbers}。",
+                              cartons=[c.number for c in unscanned])
+            result = await self.tally(current)
+            if current.type == "pre_shipment" and result is None:
+                raise Invalid("Enter the lot size before submitting a pre-shipment inspection.",
+                              detail_zh="提交尾期验货前请填写批量。", field="lot_size")
+            if result is not None and result.overall == "pending" and current.type == "pre_shipment":
+                short = [f"{r.severity}: {r.sample_size - current.units_inspected}" for r in result.severities
+                         if r.verdict == "pending"]
+                raise Invalid(f"The sample is not complete ({', '.join(short)} more units to inspect).",
+                              detail_zh="抽样数量未完成。", result=result.to_dict())
+            checked.update(picked=picked, result=result)
+
+        now = utcnow()
+        written = await self.records.write(self.kind, {"id": inspection.id}, {"status": Status.submitted},
+                                           base_version=version, current=inspection, authorize=authorize,
+                                           also={"submitted_at": now})
+        if not written.changed:
+            return inspection  # a replay of the submission
+        for ic, carton, _ in checked["picked"]:
             if carton.number in missing:
                 ic.missing_reason = missing[carton.number]
-        result = await self.tally(inspection)
-        if inspection.type == "pre_shipment" and result is None:
-            raise Invalid("Enter the lot size before submitting a pre-shipment inspection.",
-                          detail_zh="提交尾期验货前请填写批量。", field="lot_size")
-        if result is not None and result.overall == "pending" and inspection.type == "pre_shipment":
-            short = [f"{r.severity}: {r.sample_size - inspection.units_inspected}" for r in result.severities
-                     if r.verdict == "pending"]
-            raise Invalid(f"The sample is not complete ({', '.join(short)} more units to inspect).",
-                          detail_zh="抽样数量未完成。", result=result.to_dict())
-        inspection.status = "submitted"
-        inspection.submitted_at = utcnow()
+        result = checked["result"]
         inspection.verdict = result.overall if result and result.overall != "pending" else None
         inspection.result = (result.to_dict() if result else {}) | {"switching_points": self._points(inspection, result)}
-        inspection.version += 1
-        inspection.updated_at = utcnow()
         await self._order_status(inspection, order, "inspection_submitted")
-        await self.session.commit()
         return inspection
 
     @staticmethod
@@ -341,110 +372,118 @@ class InspectionService:
 
     async def review(self, inspection_id: uuid.UUID, decision: str, note: str) -> Inspection:
         inspection, order = await self.load(inspection_id)
-        if self.user.role not in {Role.admin, Role.supervisor}:
-            raise Forbidden("Only supervisors review inspections.", detail_zh="只有主管可以审核验货报告。")
-        if inspection.status == "reviewed" and (inspection.review_decision, inspection.review_note) == (decision, note):
-            return inspection  # replay
-        if inspection.status != "submitted" and not (inspection.status == "reviewed"
-                                                     and inspection.review_decision == "on_hold"):
-            raise Conflict(f"Only a submitted inspection (or one on hold) can be reviewed; this one is "
-                           f"{inspection.status}.", detail_zh="只能审核已提交或暂缓的验货。")
-        if decision == "accepted" and inspection.verdict == "fail":
-            raise Invalid("This lot failed its AQL: reject it, or accept it with a concession and say why.",
-                          detail_zh="该批次AQL不合格：请拒收，或让步接受并说明原因。", field="decision")
-        if decision == "accepted_with_concession" and not note.strip():
-            raise Invalid("Say why the lot is accepted with a concession.", detail_zh="让步接受须说明原因。",
-                          field="note")
-        if decision in {"accepted", "accepted_with_concession"} and inspection.type == "pre_shipment":
-            roles = set(await self.session.scalars(select(Signature.role).where(
-                Signature.inspection_id == inspection.id)))
-            if not {"inspector", "factory"} <= roles:
-                raise Invalid("A pre-shipment report needs the inspector's and the factory's signatures before it "
-                              "can be accepted.", detail_zh="尾期验货报告须验货员和工厂负责人双方签字后才能接受。",
-                              missing=sorted({"inspector", "factory"} - roles))
-        inspection.status = "reviewed"
-        inspection.review_decision = decision
-        inspection.review_note = note
-        inspection.reviewed_at = utcnow()
-        inspection.reviewed_by_id = self.user.id
-        inspection.version += 1
-        inspection.updated_at = utcnow()
-        await self._order_status(inspection, order, "inspection_reviewed")
-        await self.session.commit()
+        require_reviewer(self.user)
+
+        async def authorize(current: Inspection | None) -> None:
+            assert current is not None
+            if not may_review(current.status, current.review_decision):
+                raise Conflict(f"Only a submitted inspection (or one on hold) can be reviewed; this one is "
+                               f"{current.status}.", detail_zh="只能审核已提交或暂缓的验货。")
+            if decision == "accepted" and current.verdict == "fail":
+                raise Invalid("This lot failed its AQL: reject it, or accept it with a concession and say why.",
+                              detail_zh="该批次AQL不合格：请拒收，或让步接受并说明原因。", field="decision")
+            if decision == "accepted_with_concession" and not note.strip():
+                raise Invalid("Say why the lot is accepted with a concession.", detail_zh="让步接受须说明原因。",
+                              field="note")
+            if decision in {"accepted", "accepted_with_concession"} and current.type == "pre_shipment":
+                roles = set(await self.session.scalars(select(Signature.role).where(
+                    Signature.inspection_id == current.id)))
+                if not {"inspector", "factory"} <= roles:
+                    raise Invalid("A pre-shipment report needs the inspector's and the factory's signatures before "
+                                  "it can be accepted.",
+                                  detail_zh="尾期验货报告须验货员和工厂负责人双方签字后才能接受。",
+                                  missing=sorted({"inspector", "factory"} - roles))
+
+        written = await self.records.write(
+            self.kind, {"id": inspection.id},
+            {"status": Status.reviewed, "review_decision": decision, "review_note": note},
+            base_version=CURRENT, current=inspection, authorize=authorize,
+            also={"reviewed_at": utcnow(), "reviewed_by_id": self.user.id})
+        if written.changed:
+            await self._order_status(inspection, order, "inspection_reviewed")
         return inspection
 
     async def abort(self, inspection_id: uuid.UUID, reason: str) -> Inspection:
         inspection, order = await self.load_for_writing(inspection_id)
-        if inspection.status == "aborted" and inspection.abort_reason == reason:
-            return inspection
-        require_open(inspection)
-        inspection.status = "aborted"
-        inspection.abort_reason = reason
-        inspection.version += 1
-        inspection.updated_at = utcnow()
-        await record_event(self.session, order.id, "inspection_aborted",
-                           f"{TYPE_LABEL[inspection.type]} inspection aborted: {reason}", self.user,
-                           inspection_id=str(inspection.id))
-        await self.session.commit()
+
+        async def authorize(current: Inspection | None) -> None:
+            assert current is not None
+            if next_status(current.status, Action.abort) is None:
+                raise frozen(current)
+
+        written = await self.records.write(self.kind, {"id": inspection.id},
+                                           {"status": Status.aborted, "abort_reason": reason},
+                                           base_version=CURRENT, current=inspection, authorize=authorize)
+        if written.changed:
+            await record_event(self.session, order.id, "inspection_aborted",
+                               f"{TYPE_LABEL[inspection.type]} inspection aborted: {reason}", self.user,
+                               inspection_id=str(inspection.id))
         return inspection
 
     async def revise(self, inspection_id: uuid.UUID, new_id: uuid.UUID) -> tuple[Inspection, bool]:
         """A correction of a submitted inspection: a new open revision with copies of its findings."""
         source, order = await self.load_for_writing(inspection_id)
-        if source.superseded_by_id == new_id:
-            return await self.session.get(Inspection, new_id), False  # type: ignore[return-value]
-        if source.status not in {"submitted", "reviewed"} or source.superseded_by_id is not None:
-            raise Conflict("Only the latest submitted inspection can be revised.",
-                           detail_zh="只能修订最新的已提交验货。")
-        if await self.session.get(Inspection, new_id) is not None:
-            raise Conflict("That id is taken.", detail_zh="该编号已被使用。")
-        skip = {"id", "status", "version", "revision_of_id", "superseded_by_id", "submitted_at", "verdict", "result",
-                "review_decision", "review_note", "reviewed_at", "reviewed_by_id", "created_at", "updated_at"}
-        columns = {c.key: getattr(source, c.key) for c in Inspection.__table__.columns if c.key not in skip}
-        revision = Inspection(id=new_id, status="in_progress", version=1, revision_of_id=source.id,
-                              created_at=utcnow(), updated_at=utcnow(), **columns)
-        self.session.add(revision)
-        await self.session.flush()
+        kind = RecordKind(Inspection, out=self._server_copy, taken=("That id is taken.", "该编号已被使用。"))
+
+        async def authorize(current: Inspection | None) -> None:
+            if source.status not in {Status.submitted, Status.reviewed} or source.superseded_by_id is not None:
+                raise Conflict("Only the latest submitted inspection can be revised.",
+                               detail_zh="只能修订最新的已提交验货。")
+
+        async def create() -> Inspection:
+            skip = {"id", "status", "version", "revision_of_id", "superseded_by_id", "submitted_at", "verdict",
+                    "result", "review_decision", "review_note", "reviewed_at", "reviewed_by_id", "created_at",
+                    "updated_at"}
+            columns = {c.key: getattr(source, c.key) for c in Inspection.__table__.columns if c.key not in skip}
+            return Inspection(id=new_id, status=Status.in_progress, revision_of_id=source.id, created_at=utcnow(),
+                              updated_at=utcnow(), **columns)
+
+        written = await self.records.write(kind, {"id": new_id}, {"revision_of_id": source.id}, base_version=ONCE,
+                                           authorize=authorize, create=create)
+        if not written.created:
+            return written.record, False
+        # Of two revisions of one inspection made at once, one supersedes it; the other is undone with its request.
+        claimed = await self.session.execute(
+            update(Inspection).where(Inspection.id == source.id, Inspection.superseded_by_id.is_(None))
+            .values(superseded_by_id=new_id, updated_at=utcnow()).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            raise Conflict("Only the latest submitted inspection can be revised.", detail_zh="只能修订最新的已提交验货。")
+        await self.session.refresh(source)
 
         def copy_id(old: uuid.UUID) -> uuid.UUID:
             return uuid.uuid5(new_id, str(old))  # stable, so the phone can find its records again
 
         for model in (Defect, Measurement, ChecklistAnswer, InspectionCarton, Scan):
-            for row in (await self.session.scalars(select(model).where(model.inspection_id == source.id))).all():
+            query = select(model).where(model.inspection_id == source.id)
+            if hasattr(model, "deleted_at"):
+                query = query.where(model.deleted_at.is_(None))
+            for row in (await self.session.scalars(query)).all():
                 data = {c.key: getattr(row, c.key) for c in model.__table__.columns}
                 self.session.add(model(**data | {"id": copy_id(row.id), "inspection_id": new_id}))
-        source.superseded_by_id = new_id
-        source.updated_at = utcnow()
         await record_event(self.session, order.id, "inspection_revised",
                            f"{TYPE_LABEL[source.type]} inspection reopened as a revision", self.user,
                            inspection_id=str(source.id), revision_id=str(new_id))
-        await self.session.commit()
-        return revision, True
+        return written.record, True
 
     async def sign(self, inspection_id: uuid.UUID, role: str, name: str, image_b64: str | None) -> tuple[Signature, bool]:
         inspection, order = await self.load(inspection_id)
-        own_factory = self.user.role == Role.factory and self.user.factory_id == order.factory_id
-        if role == "factory" and not (own_factory or may_write_inspection(self.user, inspection, order)):
-            raise Forbidden("Only the factory, or the inspector on their phone, can sign for the factory.",
-                            detail_zh="只有工厂或验货员手机上的工厂负责人可以代表工厂签字。")
-        if role == "inspector" and not may_write_inspection(self.user, inspection, order):
-            raise Forbidden("Only the inspector signs as the inspector.", detail_zh="只有验货员本人可以签字。")
-        if inspection.status in {"aborted"}:
-            raise frozen(inspection)
         image = decode_signature(image_b64) if image_b64 else None
-        existing = await self.session.scalar(select(Signature).where(
-            Signature.inspection_id == inspection.id, Signature.role == role))
-        if existing is not None:
-            if (existing.name, existing.image_png) == (name, image):
-                return existing, False
-            raise Conflict(f"The {role} has signed this report already.", detail_zh="该报告已签字。")
-        signature = Signature(id=uuid.uuid4(), inspection_id=inspection.id, role=role, name=name, image_png=image,
-                              by_id=self.user.id, signed_at=utcnow())
-        self.session.add(signature)
-        await record_event(self.session, order.id, "report_signed", f"Report signed by the {role}: {name}",
-                           self.user, inspection_id=str(inspection.id), role=role)
-        await self.session.commit()
-        return signature, True
+
+        async def authorize(current: Signature | None) -> None:
+            require_signer(self.user, role, inspection, order)
+            require_writable(inspection, Record.signature)
+
+        async def create() -> Signature:
+            return Signature(id=uuid.uuid4(), inspection_id=inspection.id, role=role, name=name, image_png=image,
+                             by_id=self.user.id, signed_at=utcnow())
+
+        written = await self.records.write(SIGNATURE, {"inspection_id": inspection.id, "role": role},
+                                           {"name": name, "image_png": image}, base_version=ONCE,
+                                           authorize=authorize, create=create)
+        if written.created:
+            await record_event(self.session, order.id, "report_signed", f"Report signed by the {role}: {name}",
+                               self.user, inspection_id=str(inspection.id), role=role)
+        return written.record, written.created
 
     async def signature_image(self, inspection_id: uuid.UUID, role: str) -> bytes:
         inspection, _ = await self.load(inspection_id)
@@ -479,59 +518,62 @@ class InspectionService:
                            open_follow_ups=open_follow_ups)
 
 
-def decode_signature(image_b64: str) -> bytes:
-    from PIL import Image, UnidentifiedImageError
+SIGNATURE = RecordKind(Signature, out=signature_out, key=("inspection_id", "role"),
+                       taken=("This report has been signed for that role already.", "该报告已签字。"))
+BOOKING = RecordKind(Inspection, out=booking_out,
+                     taken=("An inspection with this id exists with other content.", "该编号的验货已存在且内容不同。"))
 
+
+def decode_signature(image_b64: str) -> bytes:
     try:
         data = base64.b64decode(image_b64.split(",", 1)[-1], validate=True)
     except ValueError:
         raise Invalid("The signature image is not valid base64.", detail_zh="签名图片编码无效。",
                       field="image_png") from None
-    if not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) > 300_000:
-        raise Invalid("The signature must be a PNG of at most 300 KB.", detail_zh="签名须为不超过 300 KB 的 PNG 图片。",
-                      field="image_png")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > 4_000_000:
-                raise Invalid("The signature image is too large.", detail_zh="签名图片过大。", field="image_png")
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise Invalid("The signature PNG is damaged.", detail_zh="签名图片已损坏。", field="image_png") from None
-    return data
+        return read_signature_png(data)
+    except ImageError as exc:
+        # Whatever is wrong with it, the body was well-formed JSON: a wrong signature is a 422.
+        raise Invalid(exc.message, detail_zh=exc.message_zh, field="image_png") from None
 
 
 class BookingService:
     def __init__(self, session: AsyncSession, user: User) -> None:
         self.session = session
         self.user = user
+        self.records = SyncProtocol(session)
 
     async def book(self, order_id: uuid.UUID, inspection_id: uuid.UUID, type_: str, assignee_id: uuid.UUID,
                    scheduled_for: date | None) -> tuple[Inspection, bool]:
         """Returns the inspection and whether it was created now (False for a replay)."""
         order = await visible_order(self.session, self.user, order_id)
         require_staff(self.user)
-        existing = await self.session.get(Inspection, inspection_id)
-        if existing is not None:
-            same = (existing.order_id, existing.type, existing.assignee_id, existing.scheduled_for) == (
-                order.id, type_, assignee_id, scheduled_for)
-            if not same:
-                raise Conflict("An inspection with this id exists with other content.",
-                               detail_zh="该编号的验货已存在且内容不同。", id=str(inspection_id))
-            return existing, False
-        assignee = await check_assignee(self.session, assignee_id)
-        inspection = Inspection(id=inspection_id, order_id=order.id, type=type_, assignee_id=assignee.id,
-                                scheduled_for=scheduled_for, created_by_id=self.user.id)
-        self.session.add(inspection)
-        await record_event(self.session, order.id, "inspection_booked",
-                           f"{TYPE_LABEL[type_]} inspection booked for {assignee.display_name}"
-                           + (f" on {scheduled_for.isoformat()}" if scheduled_for else ""),
-                           self.user, inspection_id=str(inspection_id), assignee_id=str(assignee.id), type=type_)
-        await self.session.commit()
-        return inspection, True
+        assignee: list[User] = []
+
+        async def authorize(current: Inspection | None) -> None:
+            if current is None:
+                assignee.append(await check_assignee(self.session, assignee_id))  # type: ignore[arg-type]
+
+        async def create() -> Inspection:
+            template_id = await self.session.scalar(
+                select(ChecklistTemplate.id).where(ChecklistTemplate.code == DEFAULT_TEMPLATE))
+            return Inspection(id=inspection_id, order_id=order.id, type=type_, assignee_id=assignee_id,
+                              scheduled_for=scheduled_for, created_by_id=self.user.id, status=Status.scheduled,
+                              checklist_template_id=template_id)
+
+        written = await self.records.write(
+            BOOKING, {"id": inspection_id},
+            {"order_id": order.id, "type": type_, "assignee_id": assignee_id, "scheduled_for": scheduled_for},
+            base_version=ONCE, authorize=authorize, create=create)
+        if written.created:
+            await record_event(self.session, order.id, "inspection_booked",
+                               f"{TYPE_LABEL[type_]} inspection booked for {assignee[0].display_name}"
+                               + (f" on {scheduled_for.isoformat()}" if scheduled_for else ""),
+                               self.user, inspection_id=str(inspection_id), assignee_id=str(assignee_id), type=type_)
+        return written.record, written.created
 
     async def for_order(self, order_id: uuid.UUID) -> list[Inspection]:
         order = await visible_order(self.session, self.user, order_id)
-        query = select(Inspection).where(Inspection.order_id == order.id).order_by(Inspection.created_at)
-        if self.user.role == Role.inspector:
-            query = query.where(Inspection.assignee_id == self.user.id)
-        return list(await self.session.scalars(query))
+        return list(await self.session.scalars(
+            select(Inspection).where(Inspection.order_id == order.id, inspections_listed_for(self.user))
+            .order_by(Inspection.created_at)))

@@ -48,3 +48,4 @@ class Photo(Base):
     withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
     annotations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     annotations_version: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)  # the photo record's own: a withdrawal raises it

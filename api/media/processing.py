@@ -32,7 +32,6 @@ import io
 import math
 import os
 import re
-import struct
 import tempfile
 import threading
 from collections.abc import Callable
@@ -40,20 +39,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
-import pillow_heif
 from PIL import ExifTags, Image, ImageCms, ImageFile
 
-pillow_heif.register_heif_opener()
+from api import imaging
+from api.imaging import SNIFF_BYTES, CorruptImage, ImageError, ImageTooLarge, use_memory_pool
+from api.imaging import NotAnImage as UnsupportedImage
 
-# Pillow's image memory, process-wide: 1 MiB blocks, up to 64 of them kept for reuse. By default
-# Pillow mallocs each image in one piece (up to 16 MiB) and frees it at once; glibc then gives the
-# ~30 MB an ingest works in back to the kernel after every photo, and the next photo faults it in
-# again: ~7000 page faults, 5-10 ms of CPU per 12 MP photo on our VMs (bench/photos.py; ~1400
-# faults with the pool). The price: the process keeps up to 64 MiB it could hand back. A
-# deployment that sets PILLOW_BLOCK_SIZE or PILLOW_BLOCKS_MAX itself keeps its own choice.
-if not {"PILLOW_BLOCK_SIZE", "PILLOW_BLOCKS_MAX"} & os.environ.keys():
-    Image.core.set_block_size(1 << 20)
-    Image.core.set_blocks_max(64)  # at most 64 MiB kept: about one photo's working set
+# Sniffing, opening, the pixel limit, HEIF and the errors are api.imaging's (re-exported here).
+# Pillow's memory pool is set up when the first photo is ingested (imaging.use_memory_pool says
+# why), not on import.
 
 __all__ = [
     "FORMATS",
@@ -72,9 +66,6 @@ __all__ = [
     "probe",
     "sniff",
 ]
-
-#: How many leading bytes :func:`sniff` looks at (it accepts fewer or more).
-SNIFF_BYTES = 64
 
 #: Formats :func:`sniff` recognises, with their MIME types.
 FORMATS: dict[str, str] = {
@@ -95,124 +86,12 @@ DISPLAY_PROGRESSIVE = False
 THUMB_QUALITY = 80
 THUMB_METHOD = 2
 
-# Pillow format names per sniffed format: we never let Pillow guess among all its plugins.
-_PIL_FORMATS: dict[str, tuple[str, ...]] = {
-    "jpeg": ("JPEG", "MPO"),
-    "png": ("PNG",),
-    "webp": ("WEBP",),
-    "heic": ("HEIF",),
-}
-
 # Display resize: one pass from the draft-decoded image (less than 2x larger) to the display size.
 # HAMMING is the best of the cheap filters here. Against a LANCZOS resize of the full-size image
 # (12 MP photos): HAMMING 34-37 dB PSNR, BILINEAR 1.5 dB less at the same cost (~19 ms), BOX 3.5
 # dB less for 30 % less time; LANCZOS from the draft is 42-45 dB but takes twice as long.
 _DISPLAY_FILTER = Image.Resampling.HAMMING
 _THUMB_FILTER = Image.Resampling.HAMMING
-
-# Errors Pillow and pillow_heif raise on corrupt or truncated input. (Not MemoryError: running out
-# of memory is the server's problem, not the photo's.)
-_DECODE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,  # includes UnidentifiedImageError and "image file is truncated"
-    SyntaxError,
-    ValueError,
-    EOFError,
-    struct.error,
-    IndexError,
-    KeyError,
-    TypeError,
-    ZeroDivisionError,
-    RuntimeError,  # libheif errors
-)
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class ImageError(Exception):
-    """Base class of the photo errors. ``str(e)`` is the English message for people."""
-
-    #: Machine-readable code (for a problem+json ``type`` or a log field).
-    code = "image_error"
-    #: Suggested HTTP status for the web layer.
-    status_code = 422
-
-    def __init__(self, message: str, message_zh: str, *, detail: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        #: The same message in Simplified Chinese.
-        self.message_zh = message_zh
-        #: Technical reason for logs (never shown to users; may be None).
-        self.detail = detail
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class UnsupportedImage(ImageError):
-    """The bytes are not a JPEG, PNG, WebP or HEIC image (the web layer answers 415)."""
-
-    code = "unsupported_image"
-    status_code = 415
-
-    def __init__(self, *, detail: str | None = None) -> None:
-        super().__init__(
-            "This file is not a supported photo. Please upload a JPEG, PNG, WebP or HEIC image.",
-            "不支持此文件格式。请上传 JPEG、PNG、WebP 或 HEIC 格式的照片。",
-            detail=detail,
-        )
-
-
-class ImageTooLarge(ImageError):
-    """The header declares more pixels than allowed: a possible decompression bomb.
-
-    Raised before any pixel is decoded. ``width``/``height`` are None when only Pillow's own
-    process-wide guard knew the size.
-    """
-
-    code = "image_too_large"
-    status_code = 413
-
-    def __init__(
-        self,
-        width: int | None,
-        height: int | None,
-        max_pixels: int,
-        *,
-        detail: str | None = None,
-    ) -> None:
-        self.width = width
-        self.height = height
-        self.max_pixels = max_pixels
-        limit_mp = max_pixels / 1e6
-        if width is not None and height is not None:
-            mp = width * height / 1e6
-            en = (
-                f"The image is too large: {width} × {height} pixels ({mp:.1f} megapixels). "
-                f"The limit is {limit_mp:.1f} megapixels."
-            )
-            zh = (
-                f"图片尺寸过大：{width} × {height} 像素（{mp:.1f} 百万像素），"
-                f"上限为 {limit_mp:.1f} 百万像素。"
-            )
-        else:
-            en = f"The image is too large. The limit is {limit_mp:.1f} megapixels."
-            zh = f"图片尺寸过大，上限为 {limit_mp:.1f} 百万像素。"
-        super().__init__(en, zh, detail=detail)
-
-
-class CorruptImage(ImageError):
-    """The image is truncated or damaged and cannot be decoded."""
-
-    code = "corrupt_image"
-    status_code = 422
-
-    def __init__(self, *, detail: str | None = None) -> None:
-        super().__init__(
-            "The photo is damaged or incomplete and cannot be read. Please take or upload it again.",
-            "照片已损坏或不完整，无法读取。请重新拍摄或上传。",
-            detail=detail,
-        )
 
 
 # --------------------------------------------------------------------------- results
@@ -273,38 +152,14 @@ class Ingested:
 
 # --------------------------------------------------------------------------- sniff
 
-_HEIF_BRANDS = frozenset(
-    {b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
-)
-_HEVC_BRANDS = _HEIF_BRANDS - {b"mif1", b"msf1"}
-_AVIF_BRANDS = frozenset({b"avif", b"avis"})  # pillow_heif here has no AV1 decoder
-
 
 def sniff(data_head: bytes) -> str | None:
     """Return "jpeg", "png", "webp" or "heic" from the magic bytes, else None.
 
-    Looks only at the first :data:`SNIFF_BYTES` bytes (pass at least that many when you have
-    them). HEIF files (``ftyp`` brands heic/heix/hevc/heim/heis/hevm/hevs/mif1/msf1) are "heic";
-    AVIF (also ``mif1``-based) is not supported and gives None.
+    :func:`api.imaging.sniff`, limited to the formats a photo may have (:data:`FORMATS`).
     """
-    h = bytes(data_head[:SNIFF_BYTES])
-    if h[:3] == b"\xff\xd8\xff":
-        return "jpeg"
-    if h[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if len(h) >= 12 and h[:4] == b"RIFF" and h[8:12] == b"WEBP":
-        return "webp"
-    if len(h) >= 12 and h[4:8] == b"ftyp":
-        box_size = int.from_bytes(h[:4], "big")
-        if box_size < 16 or box_size % 4:
-            return None
-        major = h[8:12]
-        compatible = {h[i : i + 4] for i in range(16, min(box_size, len(h)) - 3, 4)}
-        if major in _AVIF_BRANDS or compatible & _AVIF_BRANDS:
-            return None
-        if major in _HEIF_BRANDS or compatible & _HEVC_BRANDS:
-            return "heic"
-    return None
+    fmt = imaging.sniff(data_head)
+    return fmt if fmt in FORMATS else None
 
 
 # --------------------------------------------------------------------------- dHash
@@ -408,11 +263,7 @@ def probe(data: bytes, *, max_pixels: int) -> Probe:
     :class:`ImageTooLarge`, :class:`CorruptImage` for an unreadable header). A photo that passes
     may still turn out truncated or corrupt when :func:`ingest` decodes it.
     """
-    data = _as_bytes(data)
-    fmt = sniff(data[:SNIFF_BYTES])
-    if fmt is None:
-        raise UnsupportedImage(detail=f"unrecognised magic bytes {data[:12].hex()}")
-    im = _open(data, fmt, max_pixels)
+    fmt, im = _open(_as_bytes(data), max_pixels)
     w, h = im.size
     if _orientation(_read_exif(im, may_load=False)) >= 5:
         w, h = h, w
@@ -474,11 +325,8 @@ def _ingest(
     if max_pixels < 1 or display_max < 1 or thumb_max < 1:
         raise ValueError("max_pixels, display_max and thumb_max must be positive")
 
-    fmt = sniff(data[:SNIFF_BYTES])
-    if fmt is None:
-        raise UnsupportedImage(detail=f"unrecognised magic bytes {data[:12].hex()}")
-
-    im = _open(data, fmt, max_pixels)
+    use_memory_pool()
+    fmt, im = _open(data, max_pixels)
     width, height = im.size
 
     # Hash while the pixels decode (hashlib releases the GIL). Pillow raises on truncated data
@@ -494,12 +342,7 @@ def _ingest(
             upright = (height, width) if swap else (width, height)
             display_size = _fit(upright, display_max)
             im.draft("RGB", display_size[::-1] if swap else display_size)
-        try:
-            im.load()
-        except Image.DecompressionBombError as exc:
-            raise ImageTooLarge(width, height, max_pixels, detail=str(exc)) from None
-        except _DECODE_ERRORS as exc:
-            raise CorruptImage(detail=f"{type(exc).__name__}: {exc}") from None
+        imaging.load(im, max_pixels=max_pixels)
     except BaseException:
         background.wait()  # the hook must have finished before the caller cleans up after it
         raise
@@ -543,21 +386,10 @@ def _ingest(
     )
 
 
-def _open(data: bytes, fmt: str, max_pixels: int) -> ImageFile.ImageFile:
-    """Parse the header (no pixels are decoded) and enforce the pixel limit."""
-    try:
-        im = Image.open(io.BytesIO(data), formats=_PIL_FORMATS[fmt])
-    except Image.DecompressionBombError as exc:
-        # Pillow's own process-wide guard fired first; ours is below it or it was raised.
-        raise ImageTooLarge(None, None, max_pixels, detail=str(exc)) from None
-    except _DECODE_ERRORS as exc:
-        raise CorruptImage(detail=f"{type(exc).__name__}: {exc}") from None
-    width, height = im.size
-    if width < 1 or height < 1:
-        raise CorruptImage(detail=f"bad size {width}x{height}")
-    if width * height > max_pixels:
-        raise ImageTooLarge(width, height, max_pixels)
-    return im
+def _open(data: bytes, max_pixels: int) -> tuple[str, ImageFile.ImageFile]:
+    """Sniff, parse the header (no pixels are decoded) and enforce the pixel limit."""
+    # A function of this module's own (not an import) so that bench/photos.py --stages can time it.
+    return imaging.open_image(data, max_pixels=max_pixels, accept=FORMATS)
 
 
 def _verify(

@@ -8,32 +8,31 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from functools import partial
-from types import SimpleNamespace
 from typing import BinaryIO
 
 import anyio.to_thread
 import msgspec
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import inspection_visible_to, may_write_inspection, visible_inspection
-from api.auth.models import Role, User
+from api.access import inspection_visible_to, is_reviewer, may_write_inspection, require_writer, visible_inspection
+from api.auth.models import User
 from api.db import utcnow
 from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, UnsupportedMedia
+from api.imaging import ImageError, NotAnImage
 from api.inspections.models import ChecklistAnswer, Defect, Inspection, Measurement
-from api.inspections.services import OPEN, require_open, require_writer
+from api.inspections.lifecycle import Record, may_write
+from api.inspections.services import require_writable
 from api.media import storage as stored
 from api.media.models import Photo
-from api.media.processing import FORMATS, ImageError, UnsupportedImage, hamming
+from api.media.processing import FORMATS, hamming
 from api.media.schemas import AnyShape, PhotoFlagOut, PhotoOut, PhotoUrls, ProvenanceOut
 from api.orders.models import Order
 from api.settings import Settings
-from api.sync import stale_edit
+from api.sync import ONCE, RecordKind, SyncProtocol
 
 log = logging.getLogger("floorcheck")
 
-REVIEWERS = frozenset({Role.admin, Role.supervisor})
 RENDITIONS = {"display": "image/jpeg", "thumb": "image/webp"}
 # dHash bits that may differ for a near copy: a photo re-sent through a chat app (downscaled and
 # recompressed) lands at 5-8 bits; unrelated photos sit at 20 or more.
@@ -51,7 +50,7 @@ def photo_not_found() -> NotFound:
 
 def refused(exc: ImageError) -> DomainError:
     # A bomb is refused like a corrupt image (422): the body was within the size limit.
-    kind = UnsupportedMedia if isinstance(exc, UnsupportedImage) else Invalid
+    kind = UnsupportedMedia if isinstance(exc, NotAnImage) else Invalid
     return kind(exc.message, detail_zh=exc.message_zh, reason=exc.code)
 
 
@@ -82,6 +81,13 @@ class PhotoService:
         self.user = user
         self.storage = storage
         self.settings = settings or Settings()
+        self.records = SyncProtocol(session)
+        self.photo_kind = RecordKind(Photo, out=self.out, taken=(
+            "A different photo was uploaded under this id already. Give a new photo a new id.",
+            "该编号下已上传了另一张照片，新照片请使用新编号。"))
+        self.withdrawal_kind = RecordKind(Photo, out=self.out, present=lambda p: p.withdrawn_at is not None,
+                                          taken=("This photo was withdrawn already.", "该照片已撤回。"))
+        self.annotations_kind = RecordKind(Photo, out=self.out, version="annotations_version")
 
     # --- reading -----------------------------------------------------------------------------------------
 
@@ -100,7 +106,7 @@ class PhotoService:
             select(Photo).where(Photo.inspection_id == inspection.id).order_by(Photo.uploaded_at, Photo.id)))
 
     def out(self, photo: Photo) -> PhotoOut:
-        reviewer = self.user.role in REVIEWERS
+        reviewer = is_reviewer(self.user)
         taken_at = photo.taken_at and photo.taken_at.astimezone(UTC)
         if taken_at and not photo.taken_at_zoned:
             taken_at = taken_at.replace(tzinfo=None)  # the camera's wall clock, offset unknown
@@ -128,57 +134,48 @@ class PhotoService:
         """Store a new photo (True), or answer a replay of the same bytes under the same id (False)."""
         inspection, order = await visible_inspection(self.session, self.user, inspection_id)
         existing = await self.session.get(Photo, photo_id)
-        if existing is not None:
-            return await self._replay(existing, inspection, data), False
-        await self._require_uploader(inspection, order)
-        if inspection.status not in OPEN and not await self._referenced(inspection, photo_id):
-            raise Conflict(f"This inspection is {inspection.status}: it takes only photos its records already "
-                           "reference.", detail_zh="该验货已提交，只接受记录中已引用的照片。",
-                           inspection_status=inspection.status)
-        if links.defect_id is not None:
-            defect = await self.session.get(Defect, links.defect_id)
-            if defect is not None and defect.inspection_id != inspection.id:
-                raise Invalid("That defect belongs to another inspection.", detail_zh="该缺陷属于另一次验货。",
-                              field="defect_id")
-        try:
-            # CPU-bound decoding and fsynced writes: keep them off the event loop.
-            result, _ = await anyio.to_thread.run_sync(partial(
-                stored.ingest_and_store, self.storage, data, max_pixels=self.settings.max_image_pixels))
-        except ImageError as exc:
-            raise refused(exc) from None
-        zoned = result.taken_at is not None and result.taken_at.tzinfo is not None
-        photo = Photo(
-            id=photo_id, inspection_id=inspection.id, sha256=result.sha256, format=result.format,
-            byte_size=len(data), width=result.width, height=result.height, display_width=result.display_width,
-            display_height=result.display_height, dhash=result.dhash,
-            taken_at=result.taken_at if zoned or result.taken_at is None else result.taken_at.replace(tzinfo=UTC),
-            taken_at_zoned=zoned, gps_lat=result.gps.lat if result.gps else None,
-            gps_lon=result.gps.lon if result.gps else None, gps_alt=result.gps.alt if result.gps else None,
-            device_make=result.device_make, device_model=result.device_model, defect_id=links.defect_id,
-            checklist_item=links.checklist_item, carton_number=links.carton_number, sample_unit=links.sample_unit,
-            caption=links.caption, uploaded_by_id=self.user.id, uploaded_at=utcnow(), annotations=[],
-            annotations_version=0,
-        )
-        self.session.add(photo)
-        try:
-            await self.session.commit()
-        except IntegrityError:
-            # Two uploads of one id at once: whichever committed first is the photo, this one a replay of it.
-            # The stored files are complete and content-addressed, so none is left half-written.
-            await self.session.rollback()
-            existing = await self.session.get(Photo, photo_id)
-            if existing is None:
-                raise
-            return await self._replay(existing, inspection, data), False
-        return photo, True
-
-    async def _replay(self, photo: Photo, inspection: Inspection, data: bytes) -> Photo:
-        if photo.inspection_id != inspection.id:
+        if existing is not None and existing.inspection_id != inspection.id:
             raise Conflict("This photo id belongs to another inspection.", detail_zh="该照片编号属于另一次验货。")
-        if await anyio.to_thread.run_sync(lambda: hashlib.sha256(data).hexdigest()) != photo.sha256:
-            raise Conflict("A different photo was uploaded under this id already. Give a new photo a new id.",
-                           detail_zh="该编号下已上传了另一张照片，新照片请使用新编号。", sha256=photo.sha256)
-        return photo
+        sha256 = await anyio.to_thread.run_sync(lambda: hashlib.sha256(data).hexdigest())
+
+        async def authorize(_current: Photo | None) -> None:
+            await self._require_uploader(inspection, order)
+            if not may_write(inspection.status, Record.photo) and not await self._referenced(inspection, photo_id):
+                raise Conflict(f"This inspection is {inspection.status}: it takes only photos its records already "
+                               "reference.", detail_zh="该验货已提交，只接受记录中已引用的照片。",
+                               inspection_status=inspection.status)
+            if links.defect_id is not None:
+                defect = await self.session.get(Defect, links.defect_id)
+                if defect is not None and defect.inspection_id != inspection.id:
+                    raise Invalid("That defect belongs to another inspection.", detail_zh="该缺陷属于另一次验货。",
+                                  field="defect_id")
+
+        async def create() -> Photo:
+            try:
+                # CPU-bound decoding and fsynced writes: keep them off the event loop. The stored files are
+                # content-addressed, so a concurrent upload of the same bytes leaves nothing half-written.
+                result, _ = await anyio.to_thread.run_sync(partial(
+                    stored.ingest_and_store, self.storage, data, max_pixels=self.settings.max_image_pixels))
+            except ImageError as exc:
+                raise refused(exc) from None
+            zoned = result.taken_at is not None and result.taken_at.tzinfo is not None
+            return Photo(
+                id=photo_id, inspection_id=inspection.id, sha256=result.sha256, format=result.format,
+                byte_size=len(data), width=result.width, height=result.height,
+                display_width=result.display_width, display_height=result.display_height, dhash=result.dhash,
+                taken_at=result.taken_at if zoned or result.taken_at is None else result.taken_at.replace(tzinfo=UTC),
+                taken_at_zoned=zoned, gps_lat=result.gps.lat if result.gps else None,
+                gps_lon=result.gps.lon if result.gps else None, gps_alt=result.gps.alt if result.gps else None,
+                device_make=result.device_make, device_model=result.device_model, defect_id=links.defect_id,
+                checklist_item=links.checklist_item, carton_number=links.carton_number,
+                sample_unit=links.sample_unit, caption=links.caption, uploaded_by_id=self.user.id,
+                uploaded_at=utcnow(), annotations=[], annotations_version=0,
+            )
+
+        written = await self.records.write(self.photo_kind, {"id": photo_id},
+                                           {"inspection_id": inspection.id, "sha256": sha256}, base_version=ONCE,
+                                           current=existing, authorize=authorize, create=create)
+        return written.record, written.created
 
     async def _require_uploader(self, inspection: Inspection, order: Order) -> None:
         """Whoever records findings, and the owner of a follow-up (整改) proving the fix."""
@@ -205,7 +202,7 @@ class PhotoService:
         if kind not in (*RENDITIONS, "original"):
             raise photo_not_found()
         photo, _, _ = await self.load(photo_id)
-        if kind == "original" and self.user.role not in REVIEWERS:
+        if kind == "original" and not is_reviewer(self.user):
             raise Forbidden("Only supervisors and admins may download the original photo.",
                             detail_zh="只有主管和管理员可以下载原始照片。")
         key = stored.content_key(photo.sha256, photo.format if kind == "original" else kind)
@@ -228,38 +225,36 @@ class PhotoService:
     async def withdraw(self, photo_id: uuid.UUID, reason: str) -> Photo:
         """Take a photo out of the evidence (e.g. retaken). It stays stored and listed, for audit."""
         photo, inspection, order = await self.load(photo_id)
-        if photo.withdrawn_at is not None:
-            if photo.withdrawn_reason == reason:
-                return photo  # a replay
-            raise Conflict("This photo was withdrawn already.", detail_zh="该照片已撤回。")
-        require_writer(self.user, inspection, order)
-        require_open(inspection)
-        photo.withdrawn_at, photo.withdrawn_reason, photo.withdrawn_by_id = utcnow(), reason, self.user.id
-        await self.session.commit()
-        return photo
+
+        async def authorize(_current: Photo | None) -> None:
+            require_writer(self.user, inspection, order)
+            require_writable(inspection, Record.photo)
+
+        written = await self.records.write(self.withdrawal_kind, {"id": photo.id}, {"withdrawn_reason": reason},
+                                           base_version=ONCE, current=photo, authorize=authorize,
+                                           also={"withdrawn_at": utcnow(), "withdrawn_by_id": self.user.id})
+        return written.record
 
     async def annotate(self, photo_id: uuid.UUID, shapes: list[AnyShape], base_version: int) -> Photo:
         photo, inspection, order = await self.load(photo_id)
-        desired = msgspec.to_builtins(shapes)
-        if photo.annotations == desired:
-            return photo  # a replay, even one arriving after submission
-        require_writer(self.user, inspection, order)
-        require_open(inspection)
-        if photo.withdrawn_at is not None:
-            raise Conflict("This photo was withdrawn: annotate the one that replaced it.",
-                           detail_zh="该照片已撤回，请在替换的照片上标注。")
-        for index, shape in enumerate(shapes):
-            if not all(0 <= x <= photo.display_width and 0 <= y <= photo.display_height
-                       for x, y in shape.corners()):
-                raise Invalid(f"Shape {index + 1} ({type(shape).__name__.lower()}) reaches outside the "
-                              f"{photo.display_width} × {photo.display_height} display image.",
-                              detail_zh=f"第 {index + 1} 个标注超出了图片范围。", field=f"shapes[{index}]")
-        if base_version != photo.annotations_version:
-            raise stale_edit(SimpleNamespace(version=photo.annotations_version), base_version, self.out(photo))
-        photo.annotations = desired
-        photo.annotations_version += 1
-        await self.session.commit()
-        return photo
+
+        async def authorize(_current: Photo | None) -> None:
+            require_writer(self.user, inspection, order)
+            require_writable(inspection, Record.photo)
+            if photo.withdrawn_at is not None:
+                raise Conflict("This photo was withdrawn: annotate the one that replaced it.",
+                               detail_zh="该照片已撤回，请在替换的照片上标注。")
+            for index, shape in enumerate(shapes):
+                if not all(0 <= x <= photo.display_width and 0 <= y <= photo.display_height
+                           for x, y in shape.corners()):
+                    raise Invalid(f"Shape {index + 1} ({type(shape).__name__.lower()}) reaches outside the "
+                                  f"{photo.display_width} × {photo.display_height} display image.",
+                                  detail_zh=f"第 {index + 1} 个标注超出了图片范围。", field=f"shapes[{index}]")
+
+        written = await self.records.write(self.annotations_kind, {"id": photo.id},
+                                           {"annotations": msgspec.to_builtins(shapes)}, base_version=base_version,
+                                           current=photo, authorize=authorize)
+        return written.record
 
     # --- integrity flags ---------------------------------------------------------------------------------
 
@@ -284,7 +279,7 @@ class PhotoService:
                         distance=distance,
                         detail=f"The same picture is evidence for sample units {other_unit} and {unit}.",
                         detail_zh=f"同一张照片被用作样品 {other_unit} 和 {unit} 的证据。"))
-        if self.user.role in REVIEWERS and photos:
+        if is_reviewer(self.user) and photos:
             # Another inspection's photos may belong to an order this user cannot see: reviewers only.
             others = await self.session.execute(
                 select(Photo.id, Photo.inspection_id, Photo.dhash)

@@ -24,9 +24,10 @@ import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
 
-from api.media.processing import Ingested, _as_bytes, _ingest, _Job
+if TYPE_CHECKING:
+    from api.media.processing import Ingested
 
 __all__ = [
     "KINDS",
@@ -162,6 +163,10 @@ def ingest_and_store(
     returns, all three objects are durable: only then may the caller record the photo (and the
     phone drop its copy).
     """
+    # Imported here, so that importing Storage (api.deps does, hence the app) does not import the
+    # photo pipeline.
+    from api.media.processing import _as_bytes, _ingest, _Job
+
     data = _as_bytes(data)  # the same immutable bytes for the hash, the decoder and the write
     created: list[str] = []  # the original's key, once this call has written it
 

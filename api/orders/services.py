@@ -9,14 +9,13 @@ from typing import Any, NamedTuple
 
 import anyio.to_thread
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from api.access import order_not_found, order_visible_to, visible_order
-from api.auth.models import STAFF, Role, User
+from api.access import order_not_found, order_visible_to, require_staff, visible_order
+from api.auth.models import Role, User
 from api.barcodes import gs1
-from api.db import new_id, utcnow
+from api.db import new_id, unique_or, utcnow
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.inspections.models import Inspection
 from api.orders.models import Carton, CartonItem, Customer, Factory, Order, OrderEvent, OrderLine, PackingList
@@ -53,12 +52,6 @@ def check_gtin(gtin: str | None) -> str | None:
     return gtin
 
 
-def require_staff(user: User) -> None:
-    if user.role not in STAFF:
-        raise Forbidden("Only merchandisers, supervisors and admins may change orders.",
-                        detail_zh="只有跟单员、主管和管理员可以修改订单。")
-
-
 class CatalogueService:
     """Customers and factories: small reference lists with a unique code."""
 
@@ -78,15 +71,11 @@ class CatalogueService:
 
     async def save(self, item: Any, values: dict[str, Any]) -> Any:
         check_aql_fields(values)
-        for name, value in values.items():
-            setattr(item, name, value)
-        self.session.add(item)
-        try:
-            await self.session.commit()
-        except IntegrityError:
-            await self.session.rollback()
-            raise Conflict(f"A {self.noun} with code {values.get('code')!r} exists already.",
-                           detail_zh="编码已存在。", field="code") from None
+        async with unique_or(self.session, Conflict(f"A {self.noun} with code {values.get('code')!r} exists already.",
+                                                     detail_zh="编码已存在。", field="code")):
+            for name, value in values.items():
+                setattr(item, name, value)
+            self.session.add(item)
         return item
 
     async def delete(self, item_id: uuid.UUID) -> None:
@@ -100,7 +89,6 @@ class CatalogueService:
             raise Conflict("This factory has user accounts; deactivate them first.",
                            detail_zh="该工厂下有用户账号，请先停用。")
         await self.session.delete(item)
-        await self.session.commit()
 
 
 class Named(NamedTuple):
@@ -172,10 +160,10 @@ class OrderService:
         for position, line in enumerate(lines):
             order.lines.append(OrderLine(position=position, **{**line, "gtin": check_gtin(line.get("gtin"))}))
         self._check_unique_skus(order.lines)
-        self.session.add(order)
+        async with unique_or(self.session, self._po_taken(values.get("po_number"))):
+            self.session.add(order)
         await record_event(self.session, order.id, "order_created", f"Order {order.po_number} created", self.user,
                            lines=len(lines))
-        await self._commit_unique_po(values.get("po_number"))
         return order
 
     async def update(self, order_id: uuid.UUID, version: int, values: dict[str, Any]) -> Order:
@@ -191,13 +179,13 @@ class OrderService:
         changed = {k: v for k, v in values.items() if getattr(order, k) != v}
         if not changed:
             return order
-        for name, value in changed.items():
-            setattr(order, name, value)
-        order.version += 1
-        order.updated_at = utcnow()
+        async with unique_or(self.session, self._po_taken(values.get("po_number"))):
+            for name, value in changed.items():
+                setattr(order, name, value)
+            order.version += 1
+            order.updated_at = utcnow()
         await record_event(self.session, order.id, "order_updated", "Order updated: " + ", ".join(sorted(changed)),
                            self.user, fields=sorted(changed))
-        await self._commit_unique_po(values.get("po_number"))
         return order
 
     async def delete(self, order_id: uuid.UUID) -> None:
@@ -208,14 +196,14 @@ class OrderService:
                 raise Conflict("This order has inspections or packing lists; cancel it instead of deleting it.",
                                detail_zh="该订单已有验货或装箱单记录，只能取消，不能删除。")
         await self.session.delete(order)
-        await self.session.commit()
 
     async def add_line(self, order_id: uuid.UUID, values: dict[str, Any]) -> OrderLine:
         order = await visible_order(self.session, self.user, order_id)
         require_staff(self.user)
         position = await self.session.scalar(select(func.count()).where(OrderLine.order_id == order.id))
         line = OrderLine(order_id=order.id, position=position or 0, **{**values, "gtin": check_gtin(values.get("gtin"))})
-        self.session.add(line)
+        async with unique_or(self.session, self._sku_taken()):
+            self.session.add(line)
         await self._touch(order, "line_added", f"Line {line.sku} added", sku=line.sku)
         return line
 
@@ -225,8 +213,9 @@ class OrderService:
         line = await self._line(order, line_id)
         if "gtin" in values:
             values["gtin"] = check_gtin(values["gtin"])
-        for name, value in values.items():
-            setattr(line, name, value)
+        async with unique_or(self.session, self._sku_taken()):
+            for name, value in values.items():
+                setattr(line, name, value)
         await self._touch(order, "line_updated", f"Line {line.sku} updated", sku=line.sku, fields=sorted(values))
         return line
 
@@ -266,12 +255,10 @@ class OrderService:
         order.version += 1
         order.updated_at = utcnow()
         await record_event(self.session, order.id, kind, message, self.user, **data)
-        try:
-            await self.session.commit()
-        except IntegrityError:
-            await self.session.rollback()
-            raise Conflict("This order already has a line with that SKU.", detail_zh="该订单已有相同 SKU。",
-                           field="sku") from None
+
+    @staticmethod
+    def _sku_taken() -> Conflict:
+        return Conflict("This order already has a line with that SKU.", detail_zh="该订单已有相同 SKU。", field="sku")
 
     async def _check_refs(self, values: dict[str, Any]) -> None:
         for field, model in (("customer_id", Customer), ("factory_id", Factory), ("merchandiser_id", User)):
@@ -287,13 +274,10 @@ class OrderService:
                               field="lines")
             seen.add(line.sku.lower())
 
-    async def _commit_unique_po(self, po_number: str | None) -> None:
-        try:
-            await self.session.commit()
-        except IntegrityError:
-            await self.session.rollback()
-            raise Conflict(f"This customer already has an order with PO {po_number}.",
-                           detail_zh=f"该客户已有 PO 号为 {po_number} 的订单。", field="po_number") from None
+    @staticmethod
+    def _po_taken(po_number: str | None) -> Conflict:
+        return Conflict(f"This customer already has an order with PO {po_number}.",
+                        detail_zh=f"该客户已有 PO 号为 {po_number} 的订单。", field="po_number")
 
 
 class PackingListService:
@@ -359,7 +343,6 @@ class PackingListService:
         await self.session.flush()
         for inspection in drawn:
             await draw(self.session, inspection, self.user, reason)
-        await self.session.commit()
         return packing_list
 
     async def current(self, order_id: uuid.UUID) -> PackingList | None:

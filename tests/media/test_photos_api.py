@@ -11,13 +11,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from litestar.testing import TestClient
 from PIL import ExifTags, Image, ImageCms, ImageDraw
 
 from api.app import create_app
+from api.imaging import register_heif
 from api.media import storage
-from api.media.processing import pillow_heif
 from api.media.storage import ingest_and_store
 from tests.helpers import TESTDATA, assert_problem
 
@@ -43,6 +44,8 @@ def scene(size: tuple[int, int] = (96, 72), seed: int = 0) -> Image.Image:
 
 
 def encode(im: Image.Image, fmt: str = "JPEG", **params) -> bytes:  # type: ignore[no-untyped-def]
+    if fmt == "HEIF":
+        register_heif()  # the app registers it only to open a HEIF; writing one needs it too
     buffer = io.BytesIO()
     im.save(buffer, fmt, **params)
     return buffer.getvalue()
