@@ -119,3 +119,10 @@ def may_see_factory(user: User) -> bool:
 def inspections_listed_for(user: User) -> ColumnElement[bool]:
     """On an order's inspection list, a third-party inspector sees only its own assignments."""
     return Inspection.assignee_id == user.id if user.role == Role.inspector else true()
+
+
+def require_redraw_allowed(user: User) -> None:
+    """Replacing a packing list after cartons were picked redraws them: a supervisor's call."""
+    if not is_reviewer(user):
+        raise Forbidden("Cartons were already picked from this packing list: only a supervisor can replace it.",
+                        detail_zh="已按此装箱单抽箱，只有主管可以重新导入。")

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import api.inspections.reactions  # noqa: F401 - inspections react to order events (api/events.py)
 from api.auth.models import Role
 from api.auth.services import UserService
 from api.barcodes import gs1

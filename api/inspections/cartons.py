@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import User
+from api.events import record_event
 from api.inspections.carton_draw import base_count, draw_cartons, new_seed
 from api.inspections.models import Inspection, InspectionCarton, Scan
 from api.orders.models import Carton, CartonItem, OrderLine, PackingList
-from api.orders.timeline import record_event
 
 TYPE_LABEL = {"pre_production": "Pre-production", "in_process": "DUPRO", "pre_shipment": "PSI",
               "container_loading": "Container loading"}

@@ -11,7 +11,7 @@ from api.auth.guards import requires_supervisor
 from api.deps import DB, CurrentUser
 from api.errors import BadParameter
 from api.http import PageNo, PerPage, created
-from api.inspections import aql as sampling
+from api import aql as sampling
 from api.inspections.findings import FindingService, LibraryService, SpecSheetService
 from api.inspections.models import ChecklistAnswer, Defect, Measurement
 from api.inspections.schemas import (

@@ -9,18 +9,37 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import inspection_visible_to, require_admin, require_staff, require_writer, visible_order
+from api.access import (
+    inspection_visible_to,
+    require_admin,
+    require_staff,
+    require_writer,
+    visible_order,
+)
 from api.auth.models import User
 from api.db import utcnow
 from api.errors import Conflict, DomainError, Invalid, NotFound
+from api.events import record_event
 from api.inspections.grading import grade, parse_reading
-from api.inspections.models import (
-    ChecklistAnswer, ChecklistTemplate, Defect, DefectCode, Inspection, Measurement, SpecSheet,
-)
 from api.inspections.lifecycle import Record, Status
-from api.inspections.schemas import answer_out, defect_code_out, defect_out, measurement_out, spec_sheet_out, template_out
+from api.inspections.models import (
+    ChecklistAnswer,
+    ChecklistTemplate,
+    Defect,
+    DefectCode,
+    Inspection,
+    Measurement,
+    SpecSheet,
+)
+from api.inspections.schemas import (
+    answer_out,
+    defect_code_out,
+    defect_out,
+    measurement_out,
+    spec_sheet_out,
+    template_out,
+)
 from api.inspections.services import InspectionService, require_writable
-from api.orders.timeline import record_event
 from api.sync import CURRENT, ONCE, RecordKind, SyncProtocol
 
 FINDINGS: dict[Any, RecordKind[Any]] = {
@@ -195,10 +214,8 @@ class FindingService:
             select(func.count()).select_from(Defect).join(Inspection, Inspection.id == Defect.inspection_id)
             .where(Inspection.order_id == order.id, Inspection.superseded_by_id.is_(None), Defect.follow_up.is_(True),
                    Defect.closed_at.is_(None), Defect.deleted_at.is_(None), Defect.id != defect.id)) or 0
-        if order.inspection_status.startswith("DUPRO"):
-            prefix = order.inspection_status.split(",")[0]
-            order.inspection_status = f"{prefix}, " + (
-                f"{open_left} issue{'s' if open_left != 1 else ''} open" if open_left else "no open issues")
+        if order.inspection_state and order.inspection_state["type"] == "in_process":
+            order.inspection_state = order.inspection_state | {"open_follow_ups": open_left}
         await record_event(self.session, order.id, "follow_up_closed", f"Follow-up closed: {note}", self.user,
                            inspection_id=str(inspection.id), defect_id=str(defect.id), open_follow_ups=open_left)
         return defect

@@ -11,30 +11,71 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import aql
 from api.access import (
-    ASSIGNABLE, inspection_visible_to, inspections_listed_for, may_see_factory, require_reviewer, require_signer,
-    require_staff, require_writer, visible_inspection, visible_order,
+    ASSIGNABLE,
+    inspection_visible_to,
+    inspections_listed_for,
+    may_see_factory,
+    require_reviewer,
+    require_signer,
+    require_staff,
+    require_writer,
+    visible_inspection,
+    visible_order,
 )
 from api.auth.models import Role, User
 from api.db import utcnow
 from api.errors import Conflict, Invalid, NotFound
+from api.events import record_event
 from api.imaging import ImageError, read_signature_png
-from api.inspections import aql
 from api.inspections.cartons import TYPE_LABEL, draw, picked_cartons
-from api.inspections.lifecycle import Action, Record, Status, may_review, may_write, next_status
+from api.inspections.lifecycle import (
+    Action,
+    Record,
+    Status,
+    may_review,
+    may_write,
+    next_status,
+)
 from api.inspections.models import (
-    ChecklistAnswer, ChecklistTemplate, Defect, Inspection, InspectionCarton, Measurement, Scan, Signature, SpecSheet,
+    ChecklistAnswer,
+    ChecklistTemplate,
+    Defect,
+    Inspection,
+    InspectionCarton,
+    Measurement,
+    Scan,
+    Signature,
+    SpecSheet,
 )
 from api.inspections.rules import SEVERITIES, LiveResult, live_result
-from api.inspections.switching import LotRecord, SeverityOutcome, SwitchState, switch_state, switching_points
 from api.inspections.schemas import (
-    InspectionOut, PickedCartonOut, PlanOut, answer_out, booking_out, defect_out, measurement_out, result_out,
-    scan_out, signature_out, spec_sheet_out, template_out,
+    InspectionOut,
+    PickedCartonOut,
+    PlanOut,
+    answer_out,
+    booking_out,
+    defect_out,
+    measurement_out,
+    result_out,
+    scan_out,
+    signature_out,
+    spec_sheet_out,
+    template_out,
 )
+from api.inspections.switching import (
+    LotRecord,
+    SeverityOutcome,
+    SwitchState,
+    switch_state,
+    switching_points,
+)
+from api.orders.inspection_status import render as render_order_state
+from api.orders.inspection_status import state as order_state
 from api.orders.models import Carton, Customer, Factory, Order
 from api.orders.schemas import carton_out, order_summary
 from api.orders.services import PackingListService
-from api.orders.timeline import record_event
 from api.sync import CURRENT, ONCE, RecordKind, SyncProtocol
 
 GARMENT_DEFAULTS = {"aql_level": "II", "aql_critical": "0", "aql_major": "2.5", "aql_minor": "4.0"}
@@ -497,25 +538,18 @@ class InspectionService:
         return await picked_cartons(self.session, inspection)
 
     async def _order_status(self, inspection: Inspection, order: Order, kind: str) -> None:
-        label = TYPE_LABEL[inspection.type]
         open_follow_ups = await self.session.scalar(
             select(func.count()).select_from(Defect).join(Inspection, Inspection.id == Defect.inspection_id)
             .where(Inspection.order_id == order.id, Inspection.superseded_by_id.is_(None),
-                   Defect.follow_up.is_(True), Defect.closed_at.is_(None))) or 0
-        verdict = {"pass": "passed", "fail": "failed"}.get(inspection.verdict or "", "done")
-        if inspection.status == "reviewed":
-            status = {"accepted": f"{label} accepted", "accepted_with_concession": f"{label} accepted with concession",
-                      "rejected": f"{label} rejected — rework and re-inspection", "on_hold": f"{label} on hold"}[
-                inspection.review_decision or ""]
-        elif inspection.type == "in_process":
-            status = f"DUPRO: {inspection.percent_complete or 0} %, " + (
-                f"{open_follow_ups} issue{'s' if open_follow_ups != 1 else ''} open" if open_follow_ups else "no open issues")
-        else:
-            status = f"{label} {verdict} — awaiting review"
-        order.inspection_status = status
-        await record_event(self.session, order.id, kind, status, self.user, inspection_id=str(inspection.id),
+                   Defect.follow_up.is_(True), Defect.closed_at.is_(None), Defect.deleted_at.is_(None))) or 0
+        order.inspection_state = order_state(
+            inspection.type, submitted=True, verdict=inspection.verdict,
+            decision=inspection.review_decision if inspection.status == Status.reviewed else None,
+            percent_complete=inspection.percent_complete, open_follow_ups=open_follow_ups)
+        english, chinese = render_order_state(order.inspection_state)
+        await record_event(self.session, order.id, kind, english, self.user, inspection_id=str(inspection.id),
                            verdict=inspection.verdict, decision=inspection.review_decision,
-                           open_follow_ups=open_follow_ups)
+                           open_follow_ups=open_follow_ups, message_zh=chinese)
 
 
 SIGNATURE = RecordKind(Signature, out=signature_out, key=("inspection_id", "role"),

@@ -57,7 +57,8 @@ class Order(AqlDefaults, Base):
     destination: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(20), default="confirmed", index=True)
     # A short human summary kept up to date by the inspection workflow ("PSI passed", …).
-    inspection_status: Mapped[str] = mapped_column(String(200), default="")
+    # What the latest inspection says, as data (api/orders/inspection_status.py renders it for people).
+    inspection_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

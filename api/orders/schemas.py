@@ -8,6 +8,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from api.schemas import Input, Output
+from api.orders.inspection_status import render
 
 OrderStatus = Literal["draft", "confirmed", "in_production", "ready_to_ship", "shipped", "cancelled"]
 Text40 = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
@@ -141,7 +142,9 @@ class OrderSummary(AqlFields, Output):
     ship_date: date | None
     destination: str
     status: str
-    inspection_status: str
+    inspection_status: str  # the latest inspection's news, as a sentence (English)
+    inspection_status_zh: str
+    inspection_state: dict[str, Any] | None  # the same as data: type, verdict, decision, progress
     version: int
     created_at: datetime
     updated_at: datetime
@@ -224,7 +227,9 @@ def _order_fields(order: Any, customer: Any, factory: Any) -> dict[str, Any]:
         id=order.id, customer=ref(customer), factory=ref(factory), merchandiser_id=order.merchandiser_id,
         po_number=order.po_number, style_number=order.style_number, factory_batch=order.factory_batch,
         description=order.description, ship_date=order.ship_date, destination=order.destination,
-        status=order.status, inspection_status=order.inspection_status, version=order.version,
+        status=order.status, inspection_status=render(order.inspection_state)[0],
+        inspection_status_zh=render(order.inspection_state)[1], inspection_state=order.inspection_state,
+        version=order.version,
         created_at=order.created_at, updated_at=order.updated_at, aql_level=order.aql_level,
         aql_critical=order.aql_critical, aql_major=order.aql_major, aql_minor=order.aql_minor,
     )

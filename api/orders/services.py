@@ -12,23 +12,35 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from api import aql
 from api.access import order_not_found, order_visible_to, require_staff, visible_order
-from api.auth.models import Role, User
+from api.auth.models import User
 from api.barcodes import gs1
 from api.db import new_id, unique_or, utcnow
-from api.errors import Conflict, Forbidden, Invalid, NotFound
-from api.inspections.models import Inspection
-from api.orders.models import Carton, CartonItem, Customer, Factory, Order, OrderEvent, OrderLine, PackingList
-from api.inspections.cartons import draw
-from api.orders.timeline import record_event
-from api.orders.packing import CartonSpec, LineRef, PackingListInvalid, parse_packing_list, read_table
+from api.errors import Conflict, Invalid, NotFound
+from api.events import record_event
+from api.orders.models import (
+    Carton,
+    CartonItem,
+    Customer,
+    Factory,
+    Order,
+    OrderEvent,
+    OrderLine,
+    PackingList,
+)
+from api.orders.packing import (
+    CartonSpec,
+    LineRef,
+    PackingListInvalid,
+    parse_packing_list,
+    read_table,
+)
 
 AQL_FIELDS = ("aql_level", "aql_critical", "aql_major", "aql_minor")
 
 
 def check_aql_fields(values: dict[str, Any]) -> None:
-    from api.inspections import aql
-
     for name in AQL_FIELDS:
         value = values.get(name)
         if value is None:
@@ -174,8 +186,6 @@ class OrderService:
                            detail_zh="订单已被他人修改，请刷新后重试。", current_version=order.version)
         check_aql_fields(values)
         await self._check_refs(values)
-        if values.get("status") == "shipped" and order.status != "shipped":
-            await self._check_may_ship(order)
         changed = {k: v for k, v in values.items() if getattr(order, k) != v}
         if not changed:
             return order
@@ -191,11 +201,13 @@ class OrderService:
     async def delete(self, order_id: uuid.UUID) -> None:
         order = await visible_order(self.session, self.user, order_id)
         require_staff(self.user)
-        for model in (Inspection, PackingList):
-            if await self.session.scalar(select(func.count()).where(model.order_id == order.id)):
-                raise Conflict("This order has inspections or packing lists; cancel it instead of deleting it.",
-                               detail_zh="该订单已有验货或装箱单记录，只能取消，不能删除。")
-        await self.session.delete(order)
+        in_use = Conflict("This order has inspections or packing lists; cancel it instead of deleting it.",
+                          detail_zh="该订单已有验货或装箱单记录，只能取消，不能删除。")
+        if await self.session.scalar(select(func.count()).where(PackingList.order_id == order.id)):
+            raise in_use
+        # Inspections refer to their order: the database refuses to delete one that has any.
+        async with unique_or(self.session, in_use):
+            await self.session.delete(order)
 
     async def add_line(self, order_id: uuid.UUID, values: dict[str, Any]) -> OrderLine:
         order = await visible_order(self.session, self.user, order_id)
@@ -233,17 +245,6 @@ class OrderService:
         order = await visible_order(self.session, self.user, order_id)
         return list(await self.session.scalars(
             select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)))
-
-    async def _check_may_ship(self, order: Order) -> None:
-        latest = await self.session.scalar(
-            select(Inspection).where(Inspection.order_id == order.id, Inspection.type == "pre_shipment",
-                                     Inspection.status != "aborted", Inspection.superseded_by_id.is_(None))
-            .order_by(Inspection.created_at.desc()).limit(1))
-        if latest is None or latest.review_decision not in {"accepted", "accepted_with_concession"}:
-            state = "has no pre-shipment inspection" if latest is None else (
-                f"'s latest pre-shipment inspection is {latest.review_decision or latest.status}")
-            raise Invalid(f"This order cannot ship: it{state}. Its latest pre-shipment inspection must be accepted.",
-                          detail_zh="该订单不能出货：最近一次尾期验货尚未被接受。", field="status")
 
     async def _line(self, order: Order, line_id: uuid.UUID) -> OrderLine:
         line = await self.session.get(OrderLine, line_id)
@@ -289,15 +290,6 @@ class PackingListService:
                           reason: str | None = None) -> PackingList:
         order = await visible_order(self.session, self.user, order_id)
         require_staff(self.user)
-        drawn = list(await self.session.scalars(select(Inspection).where(
-            Inspection.order_id == order.id, Inspection.status.in_(("scheduled", "in_progress")),
-            Inspection.carton_seed.is_not(None))))
-        if drawn and self.user.role not in {Role.admin, Role.supervisor}:
-            raise Forbidden("Cartons were already picked from this packing list: only a supervisor can replace it.",
-                            detail_zh="已按此装箱单抽箱，只有主管可以重新导入。")
-        if drawn and not (reason or "").strip():
-            raise Invalid("Say why the packing list is replaced: the picked cartons will be drawn again.",
-                          detail_zh="请说明重新导入的原因：将重新抽箱。", field="reason")
         lines = list(await self.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
         refs = [LineRef(str(line.id), line.sku, line.colour, line.size) for line in lines]
         try:
@@ -339,10 +331,7 @@ class PackingListService:
                            f"{packing_list.total_quantity} pcs ({summary})", self.user,
                            packing_list_id=str(packing_list.id), version=packing_list.version,
                            cartons=len(cartons), replaced_version=previous.version if previous else None,
-                           filename=filename)
-        await self.session.flush()
-        for inspection in drawn:
-            await draw(self.session, inspection, self.user, reason)
+                           filename=filename, reason=(reason or "").strip() or None)
         return packing_list
 
     async def current(self, order_id: uuid.UUID) -> PackingList | None:

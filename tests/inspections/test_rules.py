@@ -5,7 +5,7 @@ The cases are in tests/vectors/live_result.json, shared with the phone app's tes
 
 import pytest
 
-from api.inspections.aql import plan
+from api.aql import plan
 from api.inspections.rules import LiveResult, live_result, severity_verdict
 from tests.vectors_loader import load_vectors, params
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.inspections import aql
+from api import aql
 from api.inspections.switching import (
     LotRecord, SeverityOutcome, SwitchState, switch_state, switching_points,
 )

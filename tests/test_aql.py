@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from api.inspections import aql
-from api.inspections.aql import Plan, PlanInputError, plan, plan_for_letter
+from api import aql
+from api.aql import Plan, PlanInputError, plan, plan_for_letter
 from tests.vectors_loader import load_vectors, params
 
 LETTERS = "ABCDEFGHJKLMNPQR"
@@ -145,7 +145,7 @@ def test_pure_module():
     import sys
 
     code = (
-        "import sys, api.inspections.aql, api.inspections.switching, api.inspections.grading, "
+        "import sys, api.aql, api.inspections.switching, api.inspections.grading, "
         "api.inspections.rules, api.inspections.carton_draw; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('litestar', 'sqlalchemy')))"
     )
