@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import msgspec
+from litestar.di import NamedDependency
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import ValidationException
@@ -12,10 +13,19 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 from api.barcodes import gs1
 from api.barcodes.schemas import DecodeOut, ParseIn, ParseOut
 from api.barcodes.services import ScanService, decode_photo
-from api.deps import DB, AppSettings, CurrentUser
+from api.deps import AppSettings, service_provider
 from api.errors import UnsupportedMedia
 from api.http import created
 from api.inspections.schemas import ScanIn, ScanOut, scan_out
+
+
+# The area's services, built per request from its session and user.
+ScanServiceDep = NamedDependency[ScanService]
+
+SERVICES = {
+    "scans": service_provider(ScanService),
+}
+
 
 
 @dataclass
@@ -26,6 +36,7 @@ class ImageUpload:
 class BarcodeController(Controller):
     path = "/api/barcodes"
     tags = ["barcodes"]
+    dependencies = SERVICES
 
     @post("/parse", operation_id="parseGs1", status_code=200)
     async def parse(self, data: JSONBody[ParseIn]) -> ParseOut:
@@ -37,6 +48,7 @@ class BarcodeUploadController(Controller):
 
     path = "/api"
     tags = ["barcodes"]
+    dependencies = SERVICES
 
     @post("/barcodes/decode", operation_id="decodeBarcodes", status_code=200, opt={"body": "multipart"})
     async def decode(self, data: MultipartBody[ImageUpload], settings: AppSettings) -> DecodeOut:
@@ -46,10 +58,9 @@ class BarcodeUploadController(Controller):
     @post("/inspections/{inspection_id:uuid}/scans", operation_id="recordScan", opt={"body": "raw"},
           description="JSON `{\"id\", \"text\"}` for a typed or scanned code, or multipart with `id` and an `image` "
                       "of the label: the code is read from the photo.")
-    async def scan(self, request: Request, inspection_id: FromPath[UUID], db: DB, user: CurrentUser,
+    async def scan(self, request: Request, inspection_id: FromPath[UUID], scans: ScanServiceDep,
                    settings: AppSettings) -> Response[ScanOut]:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        service = ScanService(db, user)
         if media_type == "application/json":
             try:
                 body = msgspec.json.decode(await request.body(), type=ScanIn)
@@ -57,7 +68,7 @@ class BarcodeUploadController(Controller):
                 raise ValidationException(str(exc)) from None
             except msgspec.DecodeError:
                 raise ValidationException("The body is not valid JSON.") from None
-            scan, is_new = await service.record(inspection_id, body.id, body.text)
+            scan, is_new = await scans.record(inspection_id, body.id, body.text)
         elif media_type == "multipart/form-data":
             form = await request.form()
             try:
@@ -67,7 +78,7 @@ class BarcodeUploadController(Controller):
             image = form.get("image")
             if not isinstance(image, UploadFile):
                 raise ValidationException("image: attach the label photo as the form field `image`.")
-            scan, is_new = await service.record_photo(inspection_id, scan_id, await image.read(),
+            scan, is_new = await scans.record_photo(inspection_id, scan_id, await image.read(),
                                                       settings.max_image_pixels)
         else:
             raise UnsupportedMedia("Send a scan as application/json or as multipart/form-data with a photo.",

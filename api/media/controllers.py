@@ -5,6 +5,7 @@ from typing import Annotated, BinaryIO
 from uuid import UUID
 
 from litestar import Controller, Response, get, post, put
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter, RawBody
 from litestar.response import Stream
 
@@ -12,6 +13,13 @@ from api.deps import DB, AppSettings, CurrentUser, MediaStorage
 from api.http import created
 from api.media.schemas import AnnotationsPut, PhotoFlagOut, PhotoOut, WithdrawIn
 from api.media.services import PhotoLinks, PhotoService, Served
+
+def provide_photos(db: DB, user: CurrentUser, storage: MediaStorage, settings: AppSettings) -> PhotoService:
+    return PhotoService(db, user, storage, settings)
+
+
+PhotoServiceDep = NamedDependency[PhotoService]
+SERVICES = {"photos": Provide(provide_photos, sync_to_thread=False)}
 
 # The bytes behind a photo's URL never change (other bytes under its id are refused), but they are private.
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -23,59 +31,56 @@ class PhotoController(Controller):
 
     path = "/api/photos"
     tags = ["photos"]
+    dependencies = SERVICES
 
     @put("/{photo_id:uuid}", operation_id="uploadPhoto", opt={"body": "raw"},
          description="The body is the image itself (JPEG, PNG, WebP or HEIC; the type is read from its bytes).")
     async def upload(
-        self, photo_id: FromPath[UUID], inspection_id: FromQuery[UUID], body: RawBody, db: DB, user: CurrentUser,
-        settings: AppSettings, storage: MediaStorage, defect_id: FromQuery[UUID | None] = None,
+        self, photos: PhotoServiceDep, photo_id: FromPath[UUID], inspection_id: FromQuery[UUID], body: RawBody,
+        defect_id: FromQuery[UUID | None] = None,
         checklist_item: Annotated[str | None, QueryParameter(min_length=1, max_length=40)] = None,
         carton_number: Annotated[int | None, QueryParameter(ge=1, le=1_000_000)] = None,
         sample_unit: Annotated[str | None, QueryParameter(min_length=1, max_length=40)] = None,
         caption: Annotated[str, QueryParameter(max_length=500)] = "",
     ) -> Response[PhotoOut]:
-        service = PhotoService(db, user, storage, settings)
         links = PhotoLinks(defect_id, checklist_item, carton_number, sample_unit, caption)
-        photo, is_new = await service.upload(photo_id, inspection_id, body, links)
-        return created(service.out(photo), is_new)
+        photo, is_new = await photos.upload(photo_id, inspection_id, body, links)
+        return created(photos.out(photo), is_new)
 
     @get("/{photo_id:uuid}", operation_id="getPhoto")
-    async def get_photo(self, photo_id: FromPath[UUID], db: DB, user: CurrentUser, storage: MediaStorage) -> PhotoOut:
-        service = PhotoService(db, user, storage)
-        return service.out((await service.load(photo_id))[0])
+    async def get_photo(self, photos: PhotoServiceDep, photo_id: FromPath[UUID]) -> PhotoOut:
+        return photos.out((await photos.load(photo_id))[0])
 
 
 class PhotoEditController(Controller):
     path = "/api/photos"
     tags = ["photos"]
+    dependencies = SERVICES
 
     @post("/{photo_id:uuid}/withdraw", operation_id="withdrawPhoto", status_code=200)
-    async def withdraw(self, photo_id: FromPath[UUID], data: JSONBody[WithdrawIn], db: DB, user: CurrentUser,
-                       storage: MediaStorage) -> PhotoOut:
-        service = PhotoService(db, user, storage)
-        return service.out(await service.withdraw(photo_id, data.reason))
+    async def withdraw(self, photos: PhotoServiceDep, photo_id: FromPath[UUID],
+                       data: JSONBody[WithdrawIn]) -> PhotoOut:
+        return photos.out(await photos.withdraw(photo_id, data.reason))
 
     @put("/{photo_id:uuid}/annotations", operation_id="putPhotoAnnotations")
-    async def annotate(self, photo_id: FromPath[UUID], data: JSONBody[AnnotationsPut], db: DB, user: CurrentUser,
-                       storage: MediaStorage) -> PhotoOut:
-        service = PhotoService(db, user, storage)
-        return service.out(await service.annotate(photo_id, data.shapes, data.version))
+    async def annotate(self, photos: PhotoServiceDep, photo_id: FromPath[UUID],
+                       data: JSONBody[AnnotationsPut]) -> PhotoOut:
+        return photos.out(await photos.annotate(photo_id, data.shapes, data.version))
 
 
 class InspectionPhotoController(Controller):
     path = "/api/inspections/{inspection_id:uuid}"
     tags = ["photos"]
+    dependencies = SERVICES
 
     @get("/photos", operation_id="listInspectionPhotos")
-    async def photos(self, inspection_id: FromPath[UUID], db: DB, user: CurrentUser,
-                     storage: MediaStorage) -> list[PhotoOut]:
-        service = PhotoService(db, user, storage)
-        return [service.out(p) for p in await service.for_inspection(inspection_id)]
+    async def photos(self, photos: PhotoServiceDep, inspection_id: FromPath[UUID]) -> list[PhotoOut]:
+        return [photos.out(p) for p in await photos.for_inspection(inspection_id)]
 
     @get("/photo-flags", operation_id="listPhotoFlags")
-    async def flags(self, inspection_id: FromPath[UUID], db: DB, user: CurrentUser,
+    async def flags(self, photos: PhotoServiceDep, inspection_id: FromPath[UUID],
                     storage: MediaStorage) -> list[PhotoFlagOut]:
-        return await PhotoService(db, user, storage).flags(inspection_id)
+        return await photos.flags(inspection_id)
 
 
 class MediaController(Controller):
@@ -83,13 +88,13 @@ class MediaController(Controller):
 
     path = "/media/photos"
     tags = ["photos"]
+    dependencies = SERVICES
 
     @get("/{photo_id:uuid}/{kind:str}", operation_id="getPhotoImage",
          description="kind: display (JPEG), thumb (WebP) or original (supervisors and admins only).")
-    async def image(self, photo_id: FromPath[UUID], kind: FromPath[str], db: DB, user: CurrentUser,
-                    storage: MediaStorage,
+    async def image(self, photos: PhotoServiceDep, photo_id: FromPath[UUID], kind: FromPath[str],
                     if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None) -> Response:
-        return image_response(await PhotoService(db, user, storage).serve(photo_id, kind, if_none_match))
+        return image_response(await photos.serve(photo_id, kind, if_none_match))
 
 
 def image_response(served: Served) -> Response:

@@ -5,13 +5,14 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
+from litestar.di import NamedDependency, Provide
 from litestar import Controller, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.auth.guards import requires_staff
-from api.deps import DB, CurrentUser
+from api.deps import DB, service_provider
 from api.errors import BadParameter
 from api.http import PageNo, PerPage
 from api.orders.models import Customer, Factory
@@ -24,61 +25,84 @@ from api.orders.schemas import (
 from api.orders.services import CatalogueService, OrderFilters, OrderService, PackingListService
 from api.schemas import Page, changes
 
+
+# The area's services, built per request from its session and user.
+OrderServiceDep = NamedDependency[OrderService]
+PackingListServiceDep = NamedDependency[PackingListService]
+
+def _catalogue(model: type[Customer] | type[Factory]):  # type: ignore[no-untyped-def]
+    def provide(db: DB) -> CatalogueService:
+        return CatalogueService(db, model)
+
+    return Provide(provide, sync_to_thread=False)
+
+
+CatalogueServiceDep = NamedDependency[CatalogueService]
+
+SERVICES = {
+    "customers": _catalogue(Customer),
+    "factories": _catalogue(Factory),
+    "orders": service_provider(OrderService),
+    "packing_lists": service_provider(PackingListService),
+}
+
+
 class CustomerController(Controller):
     path = "/api/customers"
     tags = ["orders"]
+    dependencies = SERVICES
 
     @get("/", operation_id="listCustomers")
-    async def list_customers(self, db: DB) -> list[CustomerOut]:
-        return [customer_out(c) for c in await CatalogueService(db, Customer).list()]
+    async def list_customers(self, customers: CatalogueServiceDep) -> list[CustomerOut]:
+        return [customer_out(c) for c in await customers.list()]
 
     @post("/", operation_id="createCustomer", guards=[requires_staff])
-    async def create_customer(self, data: JSONBody[CustomerIn], db: DB) -> CustomerOut:
-        return customer_out(await CatalogueService(db, Customer).save(Customer(), changes(data)))
+    async def create_customer(self, data: JSONBody[CustomerIn], customers: CatalogueServiceDep) -> CustomerOut:
+        return customer_out(await customers.save(Customer(), changes(data)))
 
     @patch("/{customer_id:uuid}", operation_id="updateCustomer", guards=[requires_staff])
     async def update_customer(self, customer_id: FromPath[UUID], data: JSONBody[CustomerPatch],
-                              db: DB) -> CustomerOut:
-        service = CatalogueService(db, Customer)
-        return customer_out(await service.save(await service.get(customer_id), changes(data)))
+                              customers: CatalogueServiceDep) -> CustomerOut:
+        return customer_out(await customers.save(await customers.get(customer_id), changes(data)))
 
     @delete("/{customer_id:uuid}", operation_id="deleteCustomer", guards=[requires_staff],
             status_code=HTTP_204_NO_CONTENT)
-    async def delete_customer(self, customer_id: FromPath[UUID], db: DB) -> None:
-        await CatalogueService(db, Customer).delete(customer_id)
+    async def delete_customer(self, customer_id: FromPath[UUID], customers: CatalogueServiceDep) -> None:
+        await customers.delete(customer_id)
 
 
 class FactoryController(Controller):
     path = "/api/factories"
     tags = ["orders"]
+    dependencies = SERVICES
 
     @get("/", operation_id="listFactories")
-    async def list_factories(self, db: DB) -> list[FactoryOut]:
-        return [factory_out(f) for f in await CatalogueService(db, Factory).list()]
+    async def list_factories(self, factories: CatalogueServiceDep) -> list[FactoryOut]:
+        return [factory_out(f) for f in await factories.list()]
 
     @post("/", operation_id="createFactory", guards=[requires_staff])
-    async def create_factory(self, data: JSONBody[FactoryIn], db: DB) -> FactoryOut:
-        return factory_out(await CatalogueService(db, Factory).save(Factory(), changes(data)))
+    async def create_factory(self, data: JSONBody[FactoryIn], factories: CatalogueServiceDep) -> FactoryOut:
+        return factory_out(await factories.save(Factory(), changes(data)))
 
     @patch("/{factory_id:uuid}", operation_id="updateFactory", guards=[requires_staff])
     async def update_factory(self, factory_id: FromPath[UUID], data: JSONBody[FactoryPatch],
-                             db: DB) -> FactoryOut:
-        service = CatalogueService(db, Factory)
-        return factory_out(await service.save(await service.get(factory_id), changes(data)))
+                             factories: CatalogueServiceDep) -> FactoryOut:
+        return factory_out(await factories.save(await factories.get(factory_id), changes(data)))
 
     @delete("/{factory_id:uuid}", operation_id="deleteFactory", guards=[requires_staff],
             status_code=HTTP_204_NO_CONTENT)
-    async def delete_factory(self, factory_id: FromPath[UUID], db: DB) -> None:
-        await CatalogueService(db, Factory).delete(factory_id)
+    async def delete_factory(self, factory_id: FromPath[UUID], factories: CatalogueServiceDep) -> None:
+        await factories.delete(factory_id)
 
 
 class OrderController(Controller):
     path = "/api/orders"
     tags = ["orders"]
+    dependencies = SERVICES
 
     @get("/", operation_id="listOrders")
     async def list_orders(
-        self, db: DB, user: CurrentUser, status: FromQuery[OrderStatus | None] = None,
+        self, orders: OrderServiceDep, status: FromQuery[OrderStatus | None] = None,
         factory_id: FromQuery[UUID | None] = None, customer_id: FromQuery[UUID | None] = None,
         ship_from: FromQuery[date | None] = None, ship_to: FromQuery[date | None] = None,
         q: Annotated[str | None, QueryParameter(max_length=100)] = None, page: PageNo = 1, per_page: PerPage = 50,
@@ -86,49 +110,47 @@ class OrderController(Controller):
         if ship_from and ship_to and ship_from > ship_to:
             raise BadParameter("ship_from", "ship_from is after ship_to.")
         filters = OrderFilters(status, factory_id, customer_id, ship_from, ship_to, q)
-        rows, total = await OrderService(db, user).list(filters, page, per_page)
+        rows, total = await orders.list(filters, page, per_page)
         return Page(items=[order_summary(*r) for r in rows], total=total, page=page, per_page=per_page)
 
     @post("/", operation_id="createOrder")
-    async def create_order(self, data: JSONBody[OrderCreate], db: DB, user: CurrentUser) -> OrderOut:
-        service = OrderService(db, user)
+    async def create_order(self, data: JSONBody[OrderCreate], orders: OrderServiceDep) -> OrderOut:
         values = changes(data, skip=("lines",))
-        order = await service.create(values, [changes(line) for line in data.lines])
-        return order_out(*await service.get(order.id))
+        order = await orders.create(values, [changes(line) for line in data.lines])
+        return order_out(*await orders.get(order.id))
 
     @get("/{order_id:uuid}", operation_id="getOrder")
-    async def get_order(self, order_id: FromPath[UUID], db: DB, user: CurrentUser) -> OrderOut:
-        return order_out(*await OrderService(db, user).get(order_id))
+    async def get_order(self, order_id: FromPath[UUID], orders: OrderServiceDep) -> OrderOut:
+        return order_out(*await orders.get(order_id))
 
     @patch("/{order_id:uuid}", operation_id="updateOrder")
-    async def update_order(self, order_id: FromPath[UUID], data: JSONBody[OrderPatch], db: DB,
-                           user: CurrentUser) -> OrderOut:
-        service = OrderService(db, user)
-        await service.update(order_id, data.version, changes(data, skip=("version",)))
-        return order_out(*await service.get(order_id))
+    async def update_order(self, order_id: FromPath[UUID], data: JSONBody[OrderPatch],
+                           orders: OrderServiceDep) -> OrderOut:
+        await orders.update(order_id, data.version, changes(data, skip=("version",)))
+        return order_out(*await orders.get(order_id))
 
     @delete("/{order_id:uuid}", operation_id="deleteOrder", status_code=HTTP_204_NO_CONTENT)
-    async def delete_order(self, order_id: FromPath[UUID], db: DB, user: CurrentUser) -> None:
-        await OrderService(db, user).delete(order_id)
+    async def delete_order(self, order_id: FromPath[UUID], orders: OrderServiceDep) -> None:
+        await orders.delete(order_id)
 
     @post("/{order_id:uuid}/lines", operation_id="addOrderLine")
-    async def add_line(self, order_id: FromPath[UUID], data: JSONBody[OrderLineIn], db: DB,
-                       user: CurrentUser) -> OrderLineOut:
-        return line_out(await OrderService(db, user).add_line(order_id, changes(data)))
+    async def add_line(self, order_id: FromPath[UUID], data: JSONBody[OrderLineIn],
+                       orders: OrderServiceDep) -> OrderLineOut:
+        return line_out(await orders.add_line(order_id, changes(data)))
 
     @patch("/{order_id:uuid}/lines/{line_id:uuid}", operation_id="updateOrderLine")
     async def update_line(self, order_id: FromPath[UUID], line_id: FromPath[UUID], data: JSONBody[OrderLinePatch],
-                          db: DB, user: CurrentUser) -> OrderLineOut:
-        return line_out(await OrderService(db, user).update_line(order_id, line_id, changes(data)))
+                          orders: OrderServiceDep) -> OrderLineOut:
+        return line_out(await orders.update_line(order_id, line_id, changes(data)))
 
     @delete("/{order_id:uuid}/lines/{line_id:uuid}", operation_id="deleteOrderLine", status_code=HTTP_204_NO_CONTENT)
-    async def delete_line(self, order_id: FromPath[UUID], line_id: FromPath[UUID], db: DB,
-                          user: CurrentUser) -> None:
-        await OrderService(db, user).delete_line(order_id, line_id)
+    async def delete_line(self, order_id: FromPath[UUID], line_id: FromPath[UUID],
+                          orders: OrderServiceDep) -> None:
+        await orders.delete_line(order_id, line_id)
 
     @get("/{order_id:uuid}/timeline", operation_id="getOrderTimeline")
-    async def timeline(self, order_id: FromPath[UUID], db: DB, user: CurrentUser) -> list[EventOut]:
-        return [event_out(e) for e in await OrderService(db, user).timeline(order_id)]
+    async def timeline(self, order_id: FromPath[UUID], orders: OrderServiceDep) -> list[EventOut]:
+        return [event_out(e) for e in await orders.timeline(order_id)]
 
 
 @dataclass
@@ -142,30 +164,30 @@ class PackingListController(Controller):
 
     path = "/api/orders"
     tags = ["orders"]
+    dependencies = SERVICES
 
     @post("/{order_id:uuid}/packing-list", operation_id="importPackingList", opt={"body": "multipart"})
     async def import_packing_list(
-        self, order_id: FromPath[UUID], data: MultipartBody[PackingListUpload], db: DB, user: CurrentUser,
+        self, order_id: FromPath[UUID], data: MultipartBody[PackingListUpload], packing_lists: PackingListServiceDep,
     ) -> PackingListOut:
         content = await data.file.read()
-        packing_list = await PackingListService(db, user).import_file(order_id, data.file.filename or "", content,
-                                                                      data.reason)
+        packing_list = await packing_lists.import_file(order_id, data.file.filename or "", content, data.reason)
         return PackingListOut(**packing_list_fields(packing_list))
 
     @get("/{order_id:uuid}/packing-list", operation_id="getPackingList")
-    async def packing_list(self, order_id: FromPath[UUID], db: DB, user: CurrentUser) -> PackingListDetail:
-        service = PackingListService(db, user)
-        current = await service.current_visible(order_id)
-        cartons = await service.cartons(current.id)
+    async def packing_list(self, order_id: FromPath[UUID], packing_lists: PackingListServiceDep) -> PackingListDetail:
+        current = await packing_lists.current_visible(order_id)
+        cartons = await packing_lists.cartons(current.id)
         return PackingListDetail(**packing_list_fields(current), cartons=[carton_out(c, i) for c, i in cartons])
 
 
 class CartonController(Controller):
     path = "/api/cartons"
     tags = ["orders"]
+    dependencies = SERVICES
 
     @get("/lookup", operation_id="lookupCarton")
-    async def lookup(self, code: Annotated[str, QueryParameter(min_length=1, max_length=100)], db: DB,
-                     user: CurrentUser) -> CartonLookupOut:
-        carton, items, order, customer, factory = await PackingListService(db, user).lookup(code)
+    async def lookup(self, code: Annotated[str, QueryParameter(min_length=1, max_length=100)],
+                     packing_lists: PackingListServiceDep) -> CartonLookupOut:
+        carton, items, order, customer, factory = await packing_lists.lookup(code)
         return CartonLookupOut(carton=carton_out(carton, items), order=order_summary(order, customer, factory))
