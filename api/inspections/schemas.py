@@ -387,43 +387,33 @@ class ReducedInspectionIn(Input):
 
 
 def booking_out(i: Any) -> BookingOut:
-    return BookingOut(id=i.id, order_id=i.order_id, type=i.type, status=i.status, assignee_id=i.assignee_id,
-                      scheduled_for=i.scheduled_for, version=i.version, created_at=i.created_at)
+    return msgspec.convert(i, BookingOut, from_attributes=True)
 
 
 def defect_out(d: Any) -> DefectOut:
-    return DefectOut(
-        id=d.id, version=d.version, code=d.code, severity=d.severity, count=d.count, sample_unit=d.sample_unit,
-        carton_number=d.carton_number, location=d.location, note=d.note, photo_ids=d.photo_ids,
-        follow_up=d.follow_up, follow_up_owner_id=d.follow_up_owner_id, follow_up_due=d.follow_up_due,
-        closed_at=d.closed_at, closed_note=d.closed_note, closed_photo_ids=d.closed_photo_ids,
-        created_at=d.created_at, updated_at=d.updated_at)
+    return msgspec.convert(d, DefectOut, from_attributes=True)
 
 
 def measurement_out(m: Any) -> MeasurementOut:
-    return MeasurementOut(id=m.id, version=m.version, sample_unit=m.sample_unit, size=m.size, point=m.point,
-                          reading=m.reading, value=m.value, unit=m.unit, spec=m.spec, deviation=m.deviation,
-                          within=m.within, note=m.note, photo_ids=m.photo_ids)
+    return msgspec.convert(m, MeasurementOut, from_attributes=True)
 
 
 def answer_out(a: Any) -> ChecklistAnswerOut:
-    return ChecklistAnswerOut(id=a.id, version=a.version, item_key=a.item_key, result=a.result, value=a.value,
-                              severity=a.severity, note=a.note, photo_ids=a.photo_ids)
+    return msgspec.convert(a, ChecklistAnswerOut, from_attributes=True)
 
 
 def template_out(t: Any) -> ChecklistTemplateOut:
-    return ChecklistTemplateOut(id=t.id, code=t.code, name=t.name, name_zh=t.name_zh, version=t.version,
-                                items=msgspec.convert(t.items, list[ChecklistItem]))
+    # `items` is a JSON column: its dicts are checked into ChecklistItem as before.
+    return msgspec.convert(t, ChecklistTemplateOut, from_attributes=True)
 
 
 def spec_sheet_out(s: Any) -> SpecSheetOut:
-    return SpecSheetOut(order_id=s.order_id, version=s.version, unit=s.unit, defect_severity=s.defect_severity,
-                        points=msgspec.convert(s.points, list[SpecPoint]))
+    # `points` is a JSON column: its dicts are checked into SpecPoint as before.
+    return msgspec.convert(s, SpecSheetOut, from_attributes=True)
 
 
 def defect_code_out(c: Any) -> DefectCodeOut:
-    return DefectCodeOut(code=c.code, category=c.category, name_en=c.name_en, name_zh=c.name_zh,
-                         default_severity=c.default_severity, active=c.active, version=c.version)
+    return msgspec.convert(c, DefectCodeOut, from_attributes=True)
 
 
 def scan_out(s: Any) -> ScanOut:

@@ -205,21 +205,21 @@ class CartonLookupOut(Output):
 
 
 def ref(item: Any) -> Ref:
+    # By hand: `item` is often a NamedTuple (OrderService.get), which msgspec.convert reads as an array,
+    # not by attribute, even with from_attributes=True.
     return Ref(id=item.id, code=item.code, name=item.name)
 
 
 def customer_out(c: Any) -> CustomerOut:
-    return CustomerOut(id=c.id, code=c.code, name=c.name, aql_level=c.aql_level, aql_critical=c.aql_critical,
-                       aql_major=c.aql_major, aql_minor=c.aql_minor)
+    return msgspec.convert(c, CustomerOut, from_attributes=True)
 
 
 def factory_out(f: Any) -> FactoryOut:
-    return FactoryOut(id=f.id, code=f.code, name=f.name, address=f.address, contact=f.contact)
+    return msgspec.convert(f, FactoryOut, from_attributes=True)
 
 
 def line_out(line: Any) -> OrderLineOut:
-    return OrderLineOut(id=line.id, colour=line.colour, size=line.size, sku=line.sku, gtin=line.gtin,
-                        quantity=line.quantity)
+    return msgspec.convert(line, OrderLineOut, from_attributes=True)
 
 
 def _order_fields(order: Any, customer: Any, factory: Any) -> dict[str, Any]:
