@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,6 +72,8 @@ def may_write_inspection(user: User, inspection: Inspection, order: Order) -> bo
 
 # --- roles ------------------------------------------------------------------------------------------------
 
+ADMINS = frozenset({Role.admin})
+
 REVIEWERS = frozenset({Role.admin, Role.supervisor})
 # Who may be assigned an inspection.
 ASSIGNABLE = frozenset({Role.inspector, Role.merchandiser, Role.supervisor, Role.admin})
@@ -126,3 +131,22 @@ def require_redraw_allowed(user: User) -> None:
     if not is_reviewer(user):
         raise Forbidden("Cartons were already picked from this packing list: only a supervisor can replace it.",
                         detail_zh="已按此装箱单抽箱，只有主管可以重新导入。")
+
+
+def is_assignable(user: User) -> bool:
+    return user.role in ASSIGNABLE
+
+
+def requires(roles: frozenset[Role]) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    """A route guard: only these roles may call the route at all."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if connection.user.role not in roles:
+            raise Forbidden("Your role may not do this.", detail_zh="您的角色无权执行此操作。")
+
+    return guard
+
+
+requires_admin = requires(ADMINS)
+requires_staff = requires(STAFF)
+requires_supervisor = requires(REVIEWERS)

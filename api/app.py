@@ -25,33 +25,15 @@ from api.auth.models import User
 from api.barcodes.controllers import BarcodeController, BarcodeUploadController
 from api.db import create_engine, create_sessionmaker
 from api.deps import DB
-from api.errors import (
-    DomainError,
-    ServiceUnavailable,
-    UnsupportedMedia,
-    problem_details_plugin,
-)
+from api.errors import DomainError, ServiceUnavailable, UnsupportedMedia, problem_details_plugin
 from api.inspections.controllers import (
-    BookingController,
-    FollowUpController,
-    InspectionController,
-    LibraryController,
-    SamplingController,
+    BookingController, FollowUpController, InspectionController, LibraryController, SamplingController,
     SpecSheetController,
 )
-from api.media.controllers import (
-    InspectionPhotoController,
-    MediaController,
-    PhotoController,
-    PhotoEditController,
-)
+from api.media.controllers import InspectionPhotoController, MediaController, PhotoController, PhotoEditController
 from api.media.storage import LocalStorage, Storage
 from api.orders.controllers import (
-    CartonController,
-    CustomerController,
-    FactoryController,
-    OrderController,
-    PackingListController,
+    CartonController, CustomerController, FactoryController, OrderController, PackingListController,
 )
 from api.settings import Settings
 

@@ -7,7 +7,8 @@ from litestar.datastructures import Cookie
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from api.auth.guards import request_token, requires_admin
+from api.access import requires_admin
+from api.auth.guards import request_token
 from api.auth.models import User
 from api.auth.schemas import LoginIn, LoginOut, PasswordReset, UserCreate, UserOut, UserPatch
 from api.auth.services import AuthService, UserService

@@ -1,19 +1,17 @@
-"""Who is asking: token or session-cookie authentication, and role guards."""
+"""Who is asking: token or session-cookie authentication. What they may do is decided in api/access.py."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from contextlib import suppress
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.handlers import BaseRouteHandler
+from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy.exc import OperationalError
 
-from api.auth.models import Role, User
+from api.auth.models import User
 from api.auth.services import AuthService
 
 
@@ -75,18 +73,3 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
                 raise NotAuthorizedException("Your session has ended. Log in again.")
             cache.put(token, user)
         return AuthenticationResult(user=user, auth=token)
-
-
-def requires(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
-    allowed = frozenset(roles)
-
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        if connection.user.role not in allowed:
-            raise PermissionDeniedException("Your role may not do this.")
-
-    return guard
-
-
-requires_admin = requires(Role.admin)
-requires_staff = requires(Role.admin, Role.supervisor, Role.merchandiser)
-requires_supervisor = requires(Role.admin, Role.supervisor)

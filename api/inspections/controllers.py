@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from api.auth.guards import requires_supervisor
+from api.access import requires_supervisor
 from api.deps import service_provider
 from api.errors import BadParameter
 from api.http import PageNo, PerPage, created

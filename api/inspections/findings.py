@@ -9,13 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import (
-    inspection_visible_to,
-    require_admin,
-    require_staff,
-    require_writer,
-    visible_order,
-)
+from api.access import inspection_visible_to, require_admin, require_staff, require_writer, visible_order
 from api.auth.models import User
 from api.db import utcnow
 from api.errors import Conflict, DomainError, Invalid, NotFound
@@ -23,21 +17,10 @@ from api.events import record_event
 from api.inspections.grading import grade, parse_reading
 from api.inspections.lifecycle import Record, Status
 from api.inspections.models import (
-    ChecklistAnswer,
-    ChecklistTemplate,
-    Defect,
-    DefectCode,
-    Inspection,
-    Measurement,
-    SpecSheet,
+    ChecklistAnswer, ChecklistTemplate, Defect, DefectCode, Inspection, Measurement, SpecSheet,
 )
 from api.inspections.schemas import (
-    answer_out,
-    defect_code_out,
-    defect_out,
-    measurement_out,
-    spec_sheet_out,
-    template_out,
+    answer_out, defect_code_out, defect_out, measurement_out, spec_sheet_out, template_out,
 )
 from api.inspections.services import InspectionService, require_writable
 from api.sync import CURRENT, ONCE, RecordKind, SyncProtocol

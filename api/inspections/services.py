@@ -13,64 +13,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import aql
 from api.access import (
-    ASSIGNABLE,
-    inspection_visible_to,
-    inspections_listed_for,
-    may_see_factory,
-    require_reviewer,
-    require_signer,
-    require_staff,
-    require_writer,
-    visible_inspection,
-    visible_order,
+    ASSIGNABLE, inspection_visible_to, inspections_listed_for, is_assignable, may_see_factory, require_reviewer,
+    require_signer, require_staff, require_writer, visible_inspection, visible_order,
 )
-from api.auth.models import Role, User
+from api.auth.models import User
 from api.db import utcnow
 from api.errors import Conflict, Invalid, NotFound
 from api.events import record_event
 from api.imaging import ImageError, read_signature_png
 from api.inspections.cartons import TYPE_LABEL, draw, picked_cartons
-from api.inspections.lifecycle import (
-    Action,
-    Record,
-    Status,
-    may_review,
-    may_write,
-    next_status,
-)
+from api.inspections.lifecycle import Action, Record, Status, may_review, may_write, next_status
 from api.inspections.models import (
-    ChecklistAnswer,
-    ChecklistTemplate,
-    Defect,
-    Inspection,
-    InspectionCarton,
-    Measurement,
-    Scan,
-    Signature,
-    SpecSheet,
+    ChecklistAnswer, ChecklistTemplate, Defect, Inspection, InspectionCarton, Measurement, Scan, Signature, SpecSheet,
 )
 from api.inspections.rules import SEVERITIES, LiveResult, live_result
 from api.inspections.schemas import (
-    InspectionOut,
-    PickedCartonOut,
-    PlanOut,
-    answer_out,
-    booking_out,
-    defect_out,
-    measurement_out,
-    result_out,
-    scan_out,
-    signature_out,
-    spec_sheet_out,
-    template_out,
+    InspectionOut, PickedCartonOut, PlanOut, answer_out, booking_out, defect_out, measurement_out, result_out, scan_out,
+    signature_out, spec_sheet_out, template_out,
 )
-from api.inspections.switching import (
-    LotRecord,
-    SeverityOutcome,
-    SwitchState,
-    switch_state,
-    switching_points,
-)
+from api.inspections.switching import LotRecord, SeverityOutcome, SwitchState, switch_state, switching_points
 from api.orders.inspection_status import render as render_order_state
 from api.orders.inspection_status import state as order_state
 from api.orders.models import Carton, Customer, Factory, Order
@@ -289,7 +250,7 @@ class InspectionService:
 
         async def create() -> Inspection:
             fields = {"status": Status.in_progress} | desired
-            if fields.get("assignee_id") is None and self.user.role != Role.factory:
+            if fields.get("assignee_id") is None and is_assignable(self.user):
                 fields["assignee_id"] = self.user.id
             return Inspection(id=inspection_id, created_by_id=self.user.id, created_at=utcnow(), updated_at=utcnow(),
                               order_id=order.id, type=values["type"], **fields)

@@ -11,7 +11,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from api.auth.guards import requires_staff
+from api.access import requires_staff
 from api.deps import DB, service_provider
 from api.errors import BadParameter
 from api.http import PageNo, PerPage

@@ -19,23 +19,8 @@ from api.barcodes import gs1
 from api.db import new_id, unique_or, utcnow
 from api.errors import Conflict, Invalid, NotFound
 from api.events import record_event
-from api.orders.models import (
-    Carton,
-    CartonItem,
-    Customer,
-    Factory,
-    Order,
-    OrderEvent,
-    OrderLine,
-    PackingList,
-)
-from api.orders.packing import (
-    CartonSpec,
-    LineRef,
-    PackingListInvalid,
-    parse_packing_list,
-    read_table,
-)
+from api.orders.models import Carton, CartonItem, Customer, Factory, Order, OrderEvent, OrderLine, PackingList
+from api.orders.packing import CartonSpec, LineRef, PackingListInvalid, parse_packing_list, read_table
 
 AQL_FIELDS = ("aql_level", "aql_critical", "aql_major", "aql_minor")
 
