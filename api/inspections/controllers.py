@@ -8,12 +8,13 @@ from litestar.di import NamedDependency
 from litestar import Controller, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from api import aql as sampling
 from api.access import requires_supervisor
 from api.deps import service_provider
 from api.errors import BadParameter
 from api.http import PageNo, PerPage, created
-from api import aql as sampling
 from api.inspections.findings import FindingService, LibraryService, SpecSheetService
+from api.inspections.lifecycle import StatusName
 from api.inspections.models import ChecklistAnswer, Defect, Measurement
 from api.inspections.schemas import (
     AbortIn, AqlPlanOut, BookingIn, BookingOut, ChecklistAnswerOut, ChecklistAnswerPut, ChecklistTemplateIn,
@@ -67,7 +68,7 @@ class InspectionController(Controller):
     @get("/", operation_id="listInspections")
     async def list_inspections(
         self, inspections: InspectionServiceDep, mine: FromQuery[bool] = False,
-        status: FromQuery[Literal["scheduled", "in_progress", "submitted", "reviewed", "aborted"] | None] = None,
+        status: FromQuery[StatusName | None] = None,
         order_id: FromQuery[UUID | None] = None, type: FromQuery[InspectionType | None] = None,
         date_from: FromQuery[date | None] = None, date_to: FromQuery[date | None] = None,
         page: PageNo = 1, per_page: PerPage = 50,

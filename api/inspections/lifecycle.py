@@ -6,6 +6,7 @@ Pure: no database, no HTTP. Services ask here before they change a status or wri
 from __future__ import annotations
 
 import enum
+from typing import Literal
 
 
 class Status(enum.StrEnum):
@@ -14,6 +15,11 @@ class Status(enum.StrEnum):
     submitted = "submitted"  # findings are frozen; awaiting the supervisor's review
     reviewed = "reviewed"  # the supervisor decided (a lot on hold may be reviewed again)
     aborted = "aborted"  # called off with a reason; nothing more is recorded
+
+
+# The statuses as a schema type (msgspec and OpenAPI), and the ones a phone may set by itself.
+StatusName = Literal["scheduled", "in_progress", "submitted", "reviewed", "aborted"]
+SettableStatus = Literal["scheduled", "in_progress"]
 
 
 class Action(enum.StrEnum):

@@ -7,6 +7,7 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from api.inspections.lifecycle import SettableStatus
 from api.orders.schemas import CartonItemOut, OrderSummary
 from api.schemas import Input, Output
 
@@ -46,7 +47,7 @@ class InspectionPut(Input):
     order_id: UUID
     type: InspectionType
     version: Annotated[int, msgspec.Meta(ge=0)] = 0
-    status: Literal["scheduled", "in_progress"] | UnsetType = UNSET
+    status: SettableStatus | UnsetType = UNSET
     assignee_id: UUID | None | UnsetType = UNSET
     scheduled_for: date | None | UnsetType = UNSET
     lot_size: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None | UnsetType = UNSET
