@@ -77,7 +77,7 @@ class FindingService:
         async def create() -> Any:
             return model(id=finding_id, inspection_id=inspection.id, created_at=utcnow(), updated_at=utcnow(), **desired)
 
-        async def clash() -> DomainError:
+        async def clash() -> DomainError | None:
             return await self._clash(model, inspection.id, desired)
 
         written = await self.records.write(kind, {"id": finding_id}, desired, base_version=base_version,
@@ -86,15 +86,17 @@ class FindingService:
             self._touch(inspection)
         return written.record, written.created
 
-    async def _clash(self, model: Any, inspection_id: uuid.UUID, desired: dict[str, Any]) -> DomainError:
+    async def _clash(self, model: Any, inspection_id: uuid.UUID, desired: dict[str, Any]) -> DomainError | None:
         """The one create that can conflict: a second answer to the same checklist item."""
-        other = None
-        if model is ChecklistAnswer:
-            other = await self.session.scalar(select(ChecklistAnswer.id).where(
-                ChecklistAnswer.inspection_id == inspection_id, ChecklistAnswer.item_key == desired["item_key"],
-                ChecklistAnswer.deleted_at.is_(None)))
+        if model is not ChecklistAnswer:
+            return None
+        other = await self.session.scalar(select(ChecklistAnswer.id).where(
+            ChecklistAnswer.inspection_id == inspection_id, ChecklistAnswer.item_key == desired["item_key"],
+            ChecklistAnswer.deleted_at.is_(None)))
+        if other is None:
+            return None
         return Conflict("This item is answered already; edit that answer instead.",
-                        detail_zh="该检查项已有答案，请修改原答案。", answer_id=str(other) if other else None)
+                        detail_zh="该检查项已有答案，请修改原答案。", answer_id=str(other))
 
     @staticmethod
     def _touch(inspection: Inspection) -> None:

@@ -90,13 +90,14 @@ class SyncProtocol:
                     base_version: int | Base, current: R | None = None, also: Mapping[str, Any] | None = None,
                     authorize: Callable[[R | None], Awaitable[None]] | None = None,
                     create: Callable[[], Awaitable[R]] | None = None,
-                    clash: Callable[[], Awaitable[DomainError]] | None = None) -> Written[R]:
+                    clash: Callable[[], Awaitable[DomainError | None]] | None = None) -> Written[R]:
         """Replay, edit or create the record under `key` so that it holds `desired`.
 
         `also` holds values an applied edit writes but a replay does not compare (when it was closed, by
         whom). `authorize(current)` runs only when something is to be written: a replay is answered even
         after the inspection froze. `create()` builds the new record; `clash()` explains a create that hit
-        another unique key (the one create that can conflict: a second answer to a checklist item).
+        another unique key (the one create that can conflict: a second answer to a checklist item), or
+        returns None when it cannot, and the error is raised as it is: a bug is not a 409.
         """
         record = current if current is not None else await self.find(kind, key)
         if record is None:
@@ -114,11 +115,12 @@ class SyncProtocol:
                 raise Conflict(kind.taken[0], detail_zh=kind.taken[1], current=await self._copy(kind, record))
         elif authorize is not None:
             await authorize(record)
+        once = base_version is ONCE
         if base_version is ONCE or base_version is CURRENT:
             base_version = getattr(record, kind.version)
         if base_version != getattr(record, kind.version):
             raise await self.stale(kind, record, base_version)
-        return await self._apply(kind, key, record, desired, also or {}, base_version)
+        return await self._apply(kind, key, record, desired, also or {}, base_version, once=once)
 
     async def delete(self, kind: RecordKind[R], key: Mapping[str, Any], record: R, by: User,
                      base_version: int | Base = CURRENT) -> Written[R]:
@@ -147,7 +149,7 @@ class SyncProtocol:
 
     async def _create(self, kind: RecordKind[R], key: Mapping[str, Any], desired: Mapping[str, Any],
                       authorize: Callable[[R | None], Awaitable[None]] | None, create: Callable[[], Awaitable[R]],
-                      clash: Callable[[], Awaitable[DomainError]] | None) -> Written[R]:
+                      clash: Callable[[], Awaitable[DomainError | None]] | None) -> Written[R]:
         if authorize is not None:
             await authorize(None)
         record = await create()
@@ -158,16 +160,20 @@ class SyncProtocol:
         except IntegrityError:
             winner = await self.find(kind, key)
             if winner is None:
-                if clash is not None:
-                    raise await clash() from None
-                raise Conflict("This record clashes with another one.", detail_zh="该记录与另一条记录冲突。") from None
-            if same_content(winner, desired) and not is_deleted(winner):
+                # Another unique key: the one create that can conflict. Anything else is a bug, not a 409.
+                error = await clash() if clash is not None else None
+                if error is None:
+                    raise
+                raise error from None
+            if is_deleted(winner):
+                raise await self._deleted(kind, winner) from None
+            if same_content(winner, desired):
                 return Written(winner)  # a concurrent replay of the same create won
             raise Conflict(kind.taken[0], detail_zh=kind.taken[1], current=await self._copy(kind, winner)) from None
         return Written(record, created=True, changed=True)
 
     async def _apply(self, kind: RecordKind[R], key: Mapping[str, Any], record: R, desired: Mapping[str, Any],
-                     also: Mapping[str, Any], base_version: int,
+                     also: Mapping[str, Any], base_version: int, *, once: bool = False,
                      replay_if: Callable[[R], bool] | None = None) -> Written[R]:
         model: Any = kind.model
         values = {**desired, **also}
@@ -180,11 +186,20 @@ class SyncProtocol:
                                 getattr(model, kind.version) == base_version)
             .values(**values).execution_options(synchronize_session=False))
         if result.rowcount != 1:
+            # A concurrent write won: answer as if this one had arrived after it.
             winner = await self.find(kind, key)
-            if winner is not None and (replay_if(winner) if replay_if else
-                                       kind.present(winner) and same_content(winner, desired)):
+            if winner is None:
+                raise await self.stale(kind, record, base_version)
+            if replay_if is not None:
+                if replay_if(winner):
+                    return Written(winner)
+            elif is_deleted(winner):
+                raise await self._deleted(kind, winner)
+            elif kind.present(winner) and same_content(winner, desired):
                 return Written(winner)
-            raise await self.stale(kind, winner if winner is not None else record, base_version)
+            if once and kind.present(winner):
+                raise Conflict(kind.taken[0], detail_zh=kind.taken[1], current=await self._copy(kind, winner))
+            raise await self.stale(kind, winner, base_version)
         for name, value in values.items():
             set_committed_value(record, name, value)
         return Written(record, changed=True)
