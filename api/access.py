@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, and_, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import STAFF, Role, User
@@ -16,8 +16,16 @@ from api.inspections.models import Inspection
 from api.orders.models import Order
 
 
-def order_visible_to(user: User) -> ColumnElement[bool]:
-    """A filter on Order: staff see every order, a factory its own, a third-party inspector only its assignments."""
+def order_visible_to(user: User, *, deleted: bool = False) -> ColumnElement[bool]:
+    """A filter on Order: staff see every order, a factory its own, a third-party inspector only its assignments.
+
+    A deleted order is a tombstone: nobody sees it, unless `deleted` asks for tombstones too.
+    """
+    role_filter = _order_role_filter(user)
+    return role_filter if deleted else and_(Order.deleted_at.is_(None), role_filter)
+
+
+def _order_role_filter(user: User) -> ColumnElement[bool]:
     if user.role in STAFF:
         return true()
     if user.role == Role.inspector:
@@ -32,8 +40,17 @@ def order_not_found() -> NotFound:
     return NotFound("No such order.", detail_zh="订单不存在。")
 
 
-async def visible_order(session: AsyncSession, user: User, order_id: uuid.UUID) -> Order:
-    order = await session.scalar(select(Order).where(Order.id == order_id, order_visible_to(user)))
+async def visible_order(session: AsyncSession, user: User, order_id: uuid.UUID, *, lock: bool = False,
+                        deleted: bool = False) -> Order:
+    """The order if `user` may see it and it is no tombstone (unless `deleted`); otherwise the same 404.
+
+    `lock` holds the order's row until the commit (PostgreSQL; SQLite's writers take turns anyway): the writes
+    to an order check something and then change it, and must not interleave.
+    """
+    query = select(Order).where(Order.id == order_id, order_visible_to(user, deleted=deleted))
+    if lock:
+        query = query.with_for_update(of=Order).execution_options(populate_existing=True)
+    order = await session.scalar(query)
     if order is None:
         raise order_not_found()
     return order

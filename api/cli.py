@@ -42,7 +42,8 @@ def _users(args: argparse.Namespace, settings: Settings) -> None:
             if args.factory:
                 from api.orders.models import Factory
 
-                factory = await session.scalar(select(Factory).where(Factory.code == args.factory))
+                factory = await session.scalar(select(Factory).where(Factory.code == args.factory,
+                                                                     Factory.deleted_at.is_(None)))
                 if factory is None:
                     raise DomainError(f"No factory with code {args.factory!r}.")
                 factory_id = factory.id

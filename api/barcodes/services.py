@@ -150,7 +150,8 @@ class ScanService:
 
     async def _unit_verdict(self, inspection: Inspection, order: Order, gtin: str) -> Resolution:
         lines = list(await self.session.scalars(select(OrderLine).where(OrderLine.gtin.is_not(None))
-                                                .where(OrderLine.gtin.in_(_gtin_forms(gtin)))))
+                                                .where(OrderLine.gtin.in_(_gtin_forms(gtin)),
+                                                       OrderLine.deleted_at.is_(None))))
         line = next((x for x in lines if x.order_id == order.id), None)
         if line is None:
             other = next((x.order_id for x in lines), None)

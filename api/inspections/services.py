@@ -306,7 +306,7 @@ class InspectionService:
 
     async def factory_switching(self, factory_id: uuid.UUID) -> tuple[Factory, SwitchState]:
         factory = await self.session.get(Factory, factory_id)
-        if factory is None or not may_see_factory(self.user):
+        if factory is None or factory.deleted_at is not None or not may_see_factory(self.user):
             raise NotFound("No such factory.", detail_zh="工厂不存在。")
         return factory, await self.switching_state(factory.id)
 

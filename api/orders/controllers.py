@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryP
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.access import requires_staff
-from api.deps import DB, service_provider
+from api.deps import DB, CurrentUser, service_provider
 from api.errors import BadParameter
 from api.http import PageNo, PerPage
 from api.orders.models import Customer, Factory
@@ -31,8 +31,8 @@ OrderServiceDep = NamedDependency[OrderService]
 PackingListServiceDep = NamedDependency[PackingListService]
 
 def _catalogue(model: type[Customer] | type[Factory]):  # type: ignore[no-untyped-def]
-    def provide(db: DB) -> CatalogueService:
-        return CatalogueService(db, model)
+    def provide(db: DB, user: CurrentUser) -> CatalogueService:
+        return CatalogueService(db, model, user)  # the user is who a deletion's tombstone names
 
     return Provide(provide, sync_to_thread=False)
 
@@ -63,7 +63,7 @@ class CustomerController(Controller):
     @patch("/{customer_id:uuid}", operation_id="updateCustomer", guards=[requires_staff])
     async def update_customer(self, customer_id: FromPath[UUID], data: JSONBody[CustomerPatch],
                               customers: CatalogueServiceDep) -> CustomerOut:
-        return customer_out(await customers.save(await customers.get(customer_id), changes(data)))
+        return customer_out(await customers.save(await customers.get(customer_id, for_update=True), changes(data)))
 
     @delete("/{customer_id:uuid}", operation_id="deleteCustomer", guards=[requires_staff],
             status_code=HTTP_204_NO_CONTENT)
@@ -87,7 +87,7 @@ class FactoryController(Controller):
     @patch("/{factory_id:uuid}", operation_id="updateFactory", guards=[requires_staff])
     async def update_factory(self, factory_id: FromPath[UUID], data: JSONBody[FactoryPatch],
                              factories: CatalogueServiceDep) -> FactoryOut:
-        return factory_out(await factories.save(await factories.get(factory_id), changes(data)))
+        return factory_out(await factories.save(await factories.get(factory_id, for_update=True), changes(data)))
 
     @delete("/{factory_id:uuid}", operation_id="deleteFactory", guards=[requires_staff],
             status_code=HTTP_204_NO_CONTENT)

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, new_id, utcnow
@@ -19,31 +19,55 @@ class AqlDefaults:
     aql_minor: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
-class Customer(AqlDefaults, Base):
+LIVE = text("deleted_at IS NULL")
+
+
+def live_unique(name: str, *columns: str) -> Index:
+    """Unique among live rows only: a tombstone no longer holds its code, PO or SKU."""
+    return Index(name, *columns, unique=True, sqlite_where=LIVE, postgresql_where=LIVE)
+
+
+class Tombstone:
+    """A removed record stays as a tombstone, with who removed it and when, so phones learn that it went away.
+
+    Every read leaves tombstones out; a removal raises the record's version.
+    """
+
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    deleted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+
+class Customer(AqlDefaults, Tombstone, Base):
     __tablename__ = "customers"
+    __table_args__ = (live_unique("uq_customers_live_code", "code"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Factory(Base):
+class Factory(Tombstone, Base):
     __tablename__ = "factories"
+    __table_args__ = (live_unique("uq_factories_live_code", "code"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(400), default="")
     contact: Mapped[str] = mapped_column(String(200), default="")
     # A supervisor allows reduced inspection; the switching rules decide when it applies.
     reduced_allowed: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+    # users.factory_id refers back to factories: use_alter breaks the cycle when the tables are sorted.
+    deleted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", use_alter=True), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Order(AqlDefaults, Base):
+class Order(AqlDefaults, Tombstone, Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("customer_id", "po_number"),)
+    __table_args__ = (live_unique("uq_orders_live_customer_id_po_number", "customer_id", "po_number"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
@@ -63,14 +87,16 @@ class Order(AqlDefaults, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # The live lines only: a removed line stays in the table as a tombstone.
     lines: Mapped[list[OrderLine]] = relationship(
-        back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
+        back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan",
+        primaryjoin="and_(Order.id == OrderLine.order_id, OrderLine.deleted_at.is_(None))",
     )
 
 
-class OrderLine(Base):
+class OrderLine(Tombstone, Base):
     __tablename__ = "order_lines"
-    __table_args__ = (UniqueConstraint("order_id", "sku"),)
+    __table_args__ = (live_unique("uq_order_lines_live_order_id_sku", "order_id", "sku"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
@@ -80,6 +106,7 @@ class OrderLine(Base):
     sku: Mapped[str] = mapped_column(String(80))
     gtin: Mapped[str | None] = mapped_column(String(14), default=None, index=True)
     quantity: Mapped[int]
+    version: Mapped[int] = mapped_column(default=1)
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 import anyio.to_thread
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Uuid, and_, column, func, insert, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,8 +21,13 @@ from api.errors import Conflict, Invalid, NotFound
 from api.events import record_event
 from api.orders.models import Carton, CartonItem, Customer, Factory, Order, OrderEvent, OrderLine, PackingList
 from api.orders.packing import CartonSpec, LineRef, PackingListInvalid, parse_packing_list, read_table
+from api.orders.schemas import customer_out, factory_out, line_out, order_summary
+from api.sync import RecordKind, SyncProtocol
 
 AQL_FIELDS = ("aql_level", "aql_critical", "aql_major", "aql_minor")
+# Inspections refer to their order. Read by table name, so that the orders area does not import the
+# inspections area (which builds on it); a tombstone no longer meets the foreign key that used to refuse.
+INSPECTIONS = table("inspections", column("order_id", Uuid))
 
 
 def check_aql_fields(values: dict[str, Any]) -> None:
@@ -52,40 +57,57 @@ def check_gtin(gtin: str | None) -> str | None:
 class CatalogueService:
     """Customers and factories: small reference lists with a unique code."""
 
-    def __init__(self, session: AsyncSession, model: type[Customer] | type[Factory]) -> None:
+    def __init__(self, session: AsyncSession, model: type[Customer] | type[Factory], user: User | None = None) -> None:
         self.session = session
         self.model = model
+        self.user = user
         self.noun = "factory" if model is Factory else "customer"
+        self.records = SyncProtocol(session)
+        self.kind: RecordKind[Any] = RecordKind(model, out=factory_out if model is Factory else customer_out)
 
     async def list(self) -> list[Any]:
-        return list(await self.session.scalars(select(self.model).order_by(self.model.code)))
+        return list(await self.session.scalars(
+            select(self.model).where(self.model.deleted_at.is_(None)).order_by(self.model.code)))
 
-    async def get(self, item_id: uuid.UUID) -> Any:
-        item = await self.session.get(self.model, item_id)
+    async def get(self, item_id: uuid.UUID, *, for_update: bool = False, deleted: bool = False) -> Any:
+        """The live record (404 for a tombstone, unless `deleted`); `for_update` locks its row until the commit."""
+        query = select(self.model).where(self.model.id == item_id)
+        if not deleted:
+            query = query.where(self.model.deleted_at.is_(None))
+        item = await self.session.scalar(query.with_for_update() if for_update else query)
         if item is None:
             raise NotFound(f"No such {self.noun}.", detail_zh="记录不存在。")
         return item
 
     async def save(self, item: Any, values: dict[str, Any]) -> Any:
         check_aql_fields(values)
+        changed = item.id is not None and any(getattr(item, name) != value for name, value in values.items())
         async with unique_or(self.session, Conflict(f"A {self.noun} with code {values.get('code')!r} exists already.",
                                                      detail_zh="编码已存在。", field="code")):
             for name, value in values.items():
                 setattr(item, name, value)
+            if changed:
+                item.version += 1
             self.session.add(item)
         return item
 
     async def delete(self, item_id: uuid.UUID) -> None:
-        item = await self.get(item_id)
-        column = Order.customer_id if self.model is Customer else Order.factory_id
-        if await self.session.scalar(select(func.count()).where(column == item.id)):
+        """A tombstone; deleting again answers the same. Refused while live orders (or users) refer to it."""
+        if self.user is None:
+            raise TypeError("deleting needs the user who deletes")
+        # Locked first: an order created meanwhile (see OrderService._check_refs) is then counted below.
+        item = await self.get(item_id, for_update=True, deleted=True)
+        if item.deleted_at is not None:
+            return
+        refers = Order.customer_id if self.model is Customer else Order.factory_id
+        if await self.session.scalar(select(func.count()).where(refers == item.id, Order.deleted_at.is_(None))):
             raise Conflict(f"This {self.noun} has orders; it cannot be deleted.",
                            detail_zh="该记录下已有订单，不能删除。")
         if self.model is Factory and await self.session.scalar(
                 select(func.count()).select_from(User).where(User.factory_id == item.id)):
             raise Conflict("This factory has user accounts; deactivate them first.",
                            detail_zh="该工厂下有用户账号，请先停用。")
-        await self.session.delete(item)
+        await self.records.delete(self.kind, {"id": item.id}, item, self.user)
 
 
 class Named(NamedTuple):
@@ -110,10 +132,19 @@ class OrderService:
     def __init__(self, session: AsyncSession, user: User) -> None:
         self.session = session
         self.user = user
+        self.records = SyncProtocol(session)
+        self.kind: RecordKind[Order] = RecordKind(Order, out=self._server_copy)
+        self.line_kind: RecordKind[OrderLine] = RecordKind(OrderLine, out=line_out)
+
+    async def _server_copy(self, order: Order) -> Any:
+        customer = await self.session.get(Customer, order.customer_id)
+        factory = await self.session.get(Factory, order.factory_id)
+        return order_summary(order, customer, factory)
 
     def _select(self):  # type: ignore[no-untyped-def]
         return (select(Order, Customer, Factory).join(Customer, Customer.id == Order.customer_id)
-                .join(Factory, Factory.id == Order.factory_id).where(order_visible_to(self.user)))
+                .join(Factory, Factory.id == Order.factory_id)
+                .where(Order.deleted_at.is_(None), order_visible_to(self.user)))
 
     async def list(self, filters: OrderFilters, page: int, per_page: int) -> tuple[list[tuple[Order, Customer, Factory]], int]:
         query = self._select()
@@ -141,8 +172,9 @@ class OrderService:
         rows = (await self.session.execute(
             select(Order, Customer.id, Customer.code, Customer.name, Factory.id, Factory.code, Factory.name, OrderLine)
             .join(Customer, Customer.id == Order.customer_id).join(Factory, Factory.id == Order.factory_id)
-            .outerjoin(OrderLine, OrderLine.order_id == Order.id)
-            .where(Order.id == order_id, order_visible_to(self.user)).order_by(OrderLine.position))).all()
+            .outerjoin(OrderLine, and_(OrderLine.order_id == Order.id, OrderLine.deleted_at.is_(None)))
+            .where(Order.id == order_id, Order.deleted_at.is_(None), order_visible_to(self.user))
+            .order_by(OrderLine.position))).all()
         if not rows:
             raise order_not_found()
         order = rows[0][0]
@@ -164,7 +196,7 @@ class OrderService:
         return order
 
     async def update(self, order_id: uuid.UUID, version: int, values: dict[str, Any]) -> Order:
-        order = await visible_order(self.session, self.user, order_id)
+        order = await visible_order(self.session, self.user, order_id, lock=True)
         require_staff(self.user)
         if version != order.version:
             raise Conflict("Someone changed this order since you loaded it. Reload, then apply your change again.",
@@ -184,20 +216,30 @@ class OrderService:
         return order
 
     async def delete(self, order_id: uuid.UUID) -> None:
-        order = await visible_order(self.session, self.user, order_id)
+        """A tombstone; deleting again answers the same. Refused once inspections or packing lists refer to it."""
+        # Locked first: on PostgreSQL an inspection inserted meanwhile holds a key-share lock on this row until
+        # it commits, so the lock waits for it and the count below sees it.
+        order = await visible_order(self.session, self.user, order_id, lock=True, deleted=True)
         require_staff(self.user)
+        if order.deleted_at is not None:
+            return
         in_use = Conflict("This order has inspections or packing lists; cancel it instead of deleting it.",
                           detail_zh="该订单已有验货或装箱单记录，只能取消，不能删除。")
         if await self.session.scalar(select(func.count()).where(PackingList.order_id == order.id)):
             raise in_use
-        # Inspections refer to their order: the database refuses to delete one that has any.
-        async with unique_or(self.session, in_use):
-            await self.session.delete(order)
+        if await self.session.scalar(
+                select(func.count()).select_from(INSPECTIONS).where(INSPECTIONS.c.order_id == order.id)):
+            raise in_use
+        await self.records.delete(self.kind, {"id": order.id}, order, self.user)
+        await record_event(self.session, order.id, "order_deleted", f"Order {order.po_number} deleted", self.user)
 
     async def add_line(self, order_id: uuid.UUID, values: dict[str, Any]) -> OrderLine:
-        order = await visible_order(self.session, self.user, order_id)
+        order = await visible_order(self.session, self.user, order_id, lock=True)
         require_staff(self.user)
-        position = await self.session.scalar(select(func.count()).where(OrderLine.order_id == order.id))
+        # After the last live line (a count would repeat a position once a line in the middle is gone).
+        position = await self.session.scalar(
+            select(func.coalesce(func.max(OrderLine.position) + 1, 0))
+            .where(OrderLine.order_id == order.id, OrderLine.deleted_at.is_(None)))
         line = OrderLine(order_id=order.id, position=position or 0, **{**values, "gtin": check_gtin(values.get("gtin"))})
         async with unique_or(self.session, self._sku_taken()):
             self.session.add(line)
@@ -205,25 +247,32 @@ class OrderService:
         return line
 
     async def update_line(self, order_id: uuid.UUID, line_id: uuid.UUID, values: dict[str, Any]) -> OrderLine:
-        order = await visible_order(self.session, self.user, order_id)
+        order = await visible_order(self.session, self.user, order_id, lock=True)
         require_staff(self.user)
         line = await self._line(order, line_id)
         if "gtin" in values:
             values["gtin"] = check_gtin(values["gtin"])
+        changed = any(getattr(line, name) != value for name, value in values.items())
         async with unique_or(self.session, self._sku_taken()):
             for name, value in values.items():
                 setattr(line, name, value)
+            if changed:
+                line.version += 1
         await self._touch(order, "line_updated", f"Line {line.sku} updated", sku=line.sku, fields=sorted(values))
         return line
 
     async def delete_line(self, order_id: uuid.UUID, line_id: uuid.UUID) -> None:
-        order = await visible_order(self.session, self.user, order_id)
+        """A tombstone; deleting again answers the same. Refused while the line is packed in cartons."""
+        # The order's lock also keeps a packing-list import of this order from packing the line meanwhile.
+        order = await visible_order(self.session, self.user, order_id, lock=True)
         require_staff(self.user)
-        line = await self._line(order, line_id)
+        line = await self._line(order, line_id, deleted=True)
+        if line.deleted_at is not None:
+            return
         if await self.session.scalar(select(func.count()).where(CartonItem.order_line_id == line.id)):
             raise Conflict(f"Line {line.sku} is packed in cartons; import a packing list without it first.",
                            detail_zh=f"{line.sku} 已在装箱单中，请先导入不含该款的装箱单。")
-        await self.session.delete(line)
+        await self.records.delete(self.line_kind, {"id": line.id}, line, self.user)
         await self._touch(order, "line_removed", f"Line {line.sku} removed", sku=line.sku)
 
     async def timeline(self, order_id: uuid.UUID) -> list[OrderEvent]:
@@ -231,9 +280,10 @@ class OrderService:
         return list(await self.session.scalars(
             select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)))
 
-    async def _line(self, order: Order, line_id: uuid.UUID) -> OrderLine:
+    async def _line(self, order: Order, line_id: uuid.UUID, *, deleted: bool = False) -> OrderLine:
+        """A line of the order; a tombstone answers 404 like a missing line, unless `deleted`."""
         line = await self.session.get(OrderLine, line_id)
-        if line is None or line.order_id != order.id:
+        if line is None or line.order_id != order.id or (line.deleted_at is not None and not deleted):
             raise NotFound("No such order line.", detail_zh="订单行不存在。")
         return line
 
@@ -247,9 +297,17 @@ class OrderService:
         return Conflict("This order already has a line with that SKU.", detail_zh="该订单已有相同 SKU。", field="sku")
 
     async def _check_refs(self, values: dict[str, Any]) -> None:
-        for field, model in (("customer_id", Customer), ("factory_id", Factory), ("merchandiser_id", User)):
-            if values.get(field) is not None and await self.session.get(model, values[field]) is None:
+        for field, catalogue in (("customer_id", Customer), ("factory_id", Factory)):
+            # A deleted customer or factory is unknown. The key-share lock keeps it from being deleted until this
+            # order commits (CatalogueService.delete locks it FOR UPDATE, then counts its orders); one taken
+            # while a deletion holds the row waits, then finds the tombstone.
+            if values.get(field) is not None and await self.session.scalar(
+                    select(catalogue.id).where(catalogue.id == values[field], catalogue.deleted_at.is_(None))
+                    .with_for_update(read=True, key_share=True)) is None:
                 raise Invalid(f"Unknown {field}.", detail_zh=f"{field} 不存在。", field=field)
+        merchandiser = values.get("merchandiser_id")
+        if merchandiser is not None and await self.session.get(User, merchandiser) is None:
+            raise Invalid("Unknown merchandiser_id.", detail_zh="merchandiser_id 不存在。", field="merchandiser_id")
 
     @staticmethod
     def _check_unique_skus(lines: list[OrderLine]) -> None:
@@ -273,9 +331,13 @@ class PackingListService:
 
     async def import_file(self, order_id: uuid.UUID, filename: str, data: bytes,
                           reason: str | None = None) -> PackingList:
-        order = await visible_order(self.session, self.user, order_id)
+        # Locked: a line removed meanwhile (OrderService.delete_line) must not be packed by this import.
+        order = await visible_order(self.session, self.user, order_id, lock=True)
         require_staff(self.user)
-        lines = list(await self.session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
+        # Only live lines are matched and reconciled: a removed line is not on the order any more.
+        lines = list(await self.session.scalars(
+            select(OrderLine).where(OrderLine.order_id == order.id, OrderLine.deleted_at.is_(None))
+            .order_by(OrderLine.position)))
         refs = [LineRef(str(line.id), line.sku, line.colour, line.size) for line in lines]
         try:
             cartons = await anyio.to_thread.run_sync(_parse, filename, data, refs, order.po_number)
@@ -342,7 +404,8 @@ class PackingListService:
             .join(Order, Order.id == Carton.order_id)
             .join(Customer, Customer.id == Order.customer_id)
             .join(Factory, Factory.id == Order.factory_id)
-            .where(Carton.barcode == barcode, Carton.is_current, order_visible_to(self.user)))).first()
+            .where(Carton.barcode == barcode, Carton.is_current, Order.deleted_at.is_(None),
+                   order_visible_to(self.user)))).first()
         if row is None:
             raise NotFound(f"No carton with code {barcode} on any order you can see.",
                            detail_zh=f"在您可见的订单中找不到条码为 {barcode} 的箱子。", code=barcode)
@@ -352,6 +415,8 @@ class PackingListService:
 
     async def with_items(self, cartons: list[Carton]) -> list[tuple[Carton, list[tuple[CartonItem, OrderLine]]]]:
         by_carton: dict[uuid.UUID, list[tuple[CartonItem, OrderLine]]] = {c.id: [] for c in cartons}
+        # No tombstone filter on the lines: a packed line cannot be deleted (OrderService.delete_line), and what
+        # a carton holds is a fact of its packing list that must not shrink.
         ids = list(by_carton)
         for start in range(0, len(ids), 500):
             rows = await self.session.execute(
@@ -372,7 +437,10 @@ def carton_code(text: str) -> str:
 
 
 def reconcile(lines: list[OrderLine], packed: dict[str, int], carton_count: int) -> dict[str, Any]:
-    """Packed against ordered, per line. Customers claim damages when these differ, so every line is listed."""
+    """Packed against ordered, per line. Customers claim damages when these differ, so every line is listed.
+
+    `lines` are the order's live lines: a deleted line is not ordered any more.
+    """
     rows = []
     for line in lines:
         got = packed.get(str(line.id), 0)
