@@ -198,21 +198,18 @@ class OrderService:
     async def update(self, order_id: uuid.UUID, version: int, values: dict[str, Any]) -> Order:
         order = await visible_order(self.session, self.user, order_id, lock=True)
         require_staff(self.user)
-        if version != order.version:
-            raise Conflict("Someone changed this order since you loaded it. Reload, then apply your change again.",
-                           detail_zh="订单已被他人修改，请刷新后重试。", current_version=order.version)
-        check_aql_fields(values)
-        await self._check_refs(values)
-        changed = {k: v for k, v in values.items() if getattr(order, k) != v}
-        if not changed:
-            return order
+        changed = sorted(k for k, v in values.items() if getattr(order, k) != v)
+
+        async def authorize(_current: Order | None) -> None:
+            check_aql_fields(values)
+            await self._check_refs(values)
+
         async with unique_or(self.session, self._po_taken(values.get("po_number"))):
-            for name, value in changed.items():
-                setattr(order, name, value)
-            order.version += 1
-            order.updated_at = utcnow()
-        await record_event(self.session, order.id, "order_updated", "Order updated: " + ", ".join(sorted(changed)),
-                           self.user, fields=sorted(changed))
+            written = await self.records.write(self.kind, {"id": order.id}, values, base_version=version,
+                                               current=order, authorize=authorize)
+        if written.changed:
+            await record_event(self.session, order.id, "order_updated", "Order updated: " + ", ".join(changed),
+                               self.user, fields=changed)
         return order
 
     async def delete(self, order_id: uuid.UUID) -> None:
