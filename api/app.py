@@ -36,6 +36,7 @@ from api.orders.controllers import (
     CartonController, CustomerController, FactoryController, OrderController, PackingListController,
 )
 from api.settings import Settings
+from api.sync.controllers import FeedController
 
 PUBLIC_PATHS = ["^/health$", "^/api/auth/login$", "^/app(/|$)", "^/$"]
 
@@ -130,7 +131,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[health, index, AuthController, UserController, CustomerController, FactoryController,
                         OrderController, CartonController, BookingController, InspectionController, FollowUpController,
                         SpecSheetController, LibraryController, SamplingController, BarcodeController,
-                        PhotoEditController, InspectionPhotoController, MediaController, uploads, photo_uploads, static],
+                        PhotoEditController, InspectionPhotoController, MediaController, FeedController, uploads,
+                        photo_uploads, static],
         state=State({"settings": settings, "storage": LocalStorage(settings.media_dir),
                      "token_cache": TokenCache(settings.auth_cache_seconds)}),
         lifespan=[database],

@@ -24,3 +24,4 @@ from api.orders.models import (  # noqa: F401
     OrderLine,
     PackingList,
 )
+from api.sync.models import Change  # noqa: F401

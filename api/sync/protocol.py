@@ -22,11 +22,12 @@ import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 
 from api.auth.models import User
 from api.db import utcnow
 from api.errors import Conflict, DomainError
+from api.sync.changes import note_change
 
 R = TypeVar("R")
 
@@ -200,8 +201,11 @@ class SyncProtocol:
             if once and kind.present(winner):
                 raise Conflict(kind.taken[0], detail_zh=kind.taken[1], current=await self._copy(kind, winner))
             raise await self.stale(kind, winner, base_version)
+        previous_assignee = getattr(record, "assignee_id", NO_VALUE) if "assignee_id" in values else NO_VALUE
         for name, value in values.items():
             set_committed_value(record, name, value)
+        # The UPDATE bypassed the ORM's flush, where changes are noted for the feed: note this one here.
+        await note_change(self.session, record, previous_assignee)
         return Written(record, changed=True)
 
     async def _deleted(self, kind: RecordKind[R], record: R) -> Conflict:
