@@ -167,8 +167,12 @@ class InspectionService:
             counts[severity] += int(off_units)
         return live_result(inspection.plans, counts, inspection.units_inspected)
 
-    async def out(self, inspection: Inspection, order: Order) -> InspectionOut:
-        """Everything a phone needs to work offline: plans, picked cartons, findings, checklist, spec sheet."""
+    async def out(self, inspection: Inspection, order: Order, *, with_findings: bool = True) -> InspectionOut:
+        """Everything a phone needs to work offline: plans, picked cartons, findings, checklist, spec sheet.
+
+        Without findings (the change feed sends them as items of their own), the lists of defects,
+        measurements, checklist answers, scans and signatures are left empty.
+        """
         iid = inspection.id
         customer = await self.session.get(Customer, order.customer_id)
         factory = await self.session.get(Factory, order.factory_id)
@@ -177,6 +181,8 @@ class InspectionService:
         items = {carton.id: carton_items for carton, carton_items in contents}
 
         async def rows(model: Any, *order_by: Any) -> list[Any]:
+            if not with_findings:
+                return []
             query = select(model).where(model.inspection_id == iid)
             if hasattr(model, "deleted_at"):
                 query = query.where(model.deleted_at.is_(None))
@@ -316,6 +322,27 @@ class InspectionService:
         return factory, await self.switching_state(factory.id)
 
     # --- lifecycle ----------------------------------------------------------------------------------------
+
+    async def start(self, inspection_id: uuid.UUID, version: int | None = None) -> Inspection:
+        """Scheduled → in progress (the phone's "start" offline). `version`: the one it was based on; None: current.
+
+        A start is a fact that stays true: once the inspection was started (by this, a finding, a scan or a
+        PUT), a start answers the inspection as it is, however late it arrives, and changes nothing.
+        """
+        inspection, _ = await self.load_for_writing(inspection_id)
+        kind = RecordKind(Inspection, out=self._server_copy,
+                          present=lambda i: i.started_at is not None or i.status not in {Status.scheduled,
+                                                                                          Status.aborted})
+
+        async def authorize(current: Inspection | None) -> None:
+            assert current is not None
+            if next_status(current.status, Action.start) is None:
+                raise frozen(current)
+
+        await self.records.write(kind, {"id": inspection.id}, {}, base_version=CURRENT if version is None else version,
+                                 current=inspection, authorize=authorize,
+                                 also={"status": Status.in_progress, "started_at": utcnow()})
+        return inspection
 
     async def submit(self, inspection_id: uuid.UUID, version: int, missing: dict[int, str]) -> Inspection:
         inspection, order = await self.load_for_writing(inspection_id)

@@ -277,8 +277,9 @@ class FeedService:
         return FeedItem(kind="inspection", key=str(inspection.id), version=inspection.version, record=record)
 
     async def _inspection_item(self, inspection: Inspection) -> FeedItem:
-        full = await self.inspections.out(inspection, await self.session.get(Order, inspection.order_id))
-        return self._head(inspection, full)
+        head = await self.inspections.out(inspection, await self.session.get(Order, inspection.order_id),
+                                          with_findings=False)
+        return self._head(inspection, head)
 
     async def _order_items(self, order_id: uuid.UUID) -> list[FeedItem]:
         order = await self.session.get(Order, order_id)
