@@ -36,7 +36,7 @@ from api.orders.controllers import (
     CartonController, CustomerController, FactoryController, OrderController, PackingListController,
 )
 from api.settings import Settings
-from api.sync.controllers import FeedController
+from api.sync.controllers import FeedController, push_router
 
 PUBLIC_PATHS = ["^/health$", "^/api/auth/login$", "^/app(/|$)", "^/$"]
 
@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         OrderController, CartonController, BookingController, InspectionController, FollowUpController,
                         SpecSheetController, LibraryController, SamplingController, BarcodeController,
                         PhotoEditController, InspectionPhotoController, MediaController, FeedController, uploads,
-                        photo_uploads, static],
+                        photo_uploads, push_router(settings), static],
         state=State({"settings": settings, "storage": LocalStorage(settings.media_dir),
                      "token_cache": TokenCache(settings.auth_cache_seconds)}),
         lifespan=[database],

@@ -137,6 +137,25 @@ def _from_unexpected(exc: Exception) -> ProblemDetailsException:
     return _problem(500, "Something went wrong on the server. Nothing was saved; please try again.")
 
 
+def problem_body(exc: Exception) -> dict[str, Any]:
+    """The problem+json body the app answers for `exc`, for answers inside a response (a push's results)."""
+    if isinstance(exc, DomainError):
+        problem = _from_domain(exc)
+    elif isinstance(exc, HTTPException):
+        problem = _from_http(exc)
+    elif isinstance(exc, DBAPIError):
+        problem = _from_database(exc)
+    else:
+        problem = _from_unexpected(exc)
+    body: dict[str, Any] = {"status": problem.status_code, "type": problem.type_, "title": problem.title,
+                            "detail": problem.detail}
+    if isinstance(problem.extra, dict):
+        body.update(problem.extra)
+    elif problem.extra:
+        body["extra"] = problem.extra
+    return body
+
+
 def problem_details_plugin() -> ProblemDetailsPlugin:
     return ProblemDetailsPlugin(
         ProblemDetailsConfig(
@@ -152,5 +171,6 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
 
 __all__ = [
     "BadParameter", "Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "TooLarge",
-    "ServiceUnavailable", "TooManyRequests", "Unauthorized", "UnsupportedMedia", "problem_details_plugin",
+    "ServiceUnavailable", "TooManyRequests", "Unauthorized", "UnsupportedMedia", "problem_body",
+    "problem_details_plugin",
 ]
