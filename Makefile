@@ -1,6 +1,8 @@
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Test processes (pytest-xdist), one per core of the 2-core machines; 0 runs in one process (e.g. for --pdb).
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test bench migrate demo clean
 
@@ -20,7 +22,7 @@ run: $(STAMP)
 ## make test: install what the tests need and run the whole suite (SQLite and PostgreSQL)
 test: $(STAMP)
 	scripts/system-deps --test
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## make bench: print the benchmark figures (not tests)
 bench: $(STAMP)

@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.writer_sessionmaker = create_sessionmaker(engine, writer=True)
         try:

@@ -56,13 +56,13 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-# How long a SQLite writer waits for the lock before the request answers 503 (api/errors.py).
+# How long a SQLite writer waits for the lock before the request answers 503 (api/errors.py), by default.
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # An execution option: begin the transaction as a writer (BEGIN IMMEDIATE on SQLite; ignored by PostgreSQL).
 WRITER = "floorcheck_writer"
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> AsyncEngine:
     engine = create_async_engine(url, pool_pre_ping=url.startswith("postgresql"))
     if engine.dialect.name == "sqlite":
 
@@ -75,7 +75,7 @@ def create_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cur.close()
 
         @event.listens_for(engine.sync_engine, "begin")

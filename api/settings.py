@@ -28,6 +28,8 @@ class Settings:
     # How long a validated token is trusted without asking the database again.
     auth_cache_seconds: float = 10.0
     schema_enabled: bool = True
+    # How long a writing request waits for SQLite's write lock before it answers 503 with Retry-After.
+    sqlite_busy_timeout_ms: int = 5000
     max_body_bytes: int = 1_000_000
     max_import_bytes: int = 20_000_000
     max_photo_bytes: int = 25_000_000
@@ -35,6 +37,11 @@ class Settings:
     # Failed logins per (account, address) before each further try must wait.
     login_free_failures: int = 5
     login_max_delay: timedelta = timedelta(minutes=15)
+    # Argon2id cost of stored passwords; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
+    # A login whose stored hash was made with other parameters rehashes it with these.
+    password_time_cost: int = 3
+    password_memory_cost: int = 65536  # KiB
+    password_parallelism: int = 4
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] = os.environ) -> Settings:
@@ -54,6 +61,10 @@ class Settings:
             ("MAX_IMAGE_PIXELS", int),
             ("LOGIN_FREE_FAILURES", int),
             ("AUTH_CACHE_SECONDS", float),
+            ("SQLITE_BUSY_TIMEOUT_MS", int),
+            ("PASSWORD_TIME_COST", int),
+            ("PASSWORD_MEMORY_COST", int),
+            ("PASSWORD_PARALLELISM", int),
         ):
             if (raw := get(name)) is not None:
                 changes[name.lower()] = conv(raw)

@@ -18,6 +18,9 @@ PROBLEM = "application/problem+json"
 TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
 PG_URL = os.environ.get("FLOORCHECK_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
+# The cheapest Argon2id cost argon2 accepts, for the many users the tests make and log in (Settings keeps the
+# real cost; tests/auth/test_auth.py proves it).
+FAST_HASHING = {"password_time_cost": 1, "password_memory_cost": 8, "password_parallelism": 1}
 
 @dataclass
 class Actor:
@@ -97,7 +100,7 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
 async def _in_db(url: str, work: Any) -> Any:
     engine = create_engine(url)
     try:
-        async with create_sessionmaker(engine)() as session:
+        async with create_sessionmaker(engine, writer=True).begin() as session:
             return await work(session)
     finally:
         await engine.dispose()

@@ -4,6 +4,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
@@ -15,6 +16,20 @@ from api.auth.services import AuthService, UserService
 from api.deps import DB, AppSettings, CurrentUser
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def provide_auth(db: DB, settings: AppSettings) -> AuthService:
+    return AuthService(db, settings)
+
+
+def provide_users(db: DB, settings: AppSettings) -> UserService:
+    return UserService(db, settings)
+
+
+AuthServiceDep = NamedDependency[AuthService]
+UserServiceDep = NamedDependency[UserService]
+SERVICES = {"logins": Provide(provide_auth, sync_to_thread=False),
+            "users": Provide(provide_users, sync_to_thread=False)}
 
 
 def user_out(user: User) -> UserOut:
@@ -31,12 +46,13 @@ def _cookie_secure(request: Request, settings: AppSettings) -> bool:
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
+    dependencies = SERVICES
 
     @post("/login", operation_id="login", exclude_from_auth=True, status_code=200)
-    async def login(self, request: Request, data: JSONBody[LoginIn], db: DB,
+    async def login(self, request: Request, data: JSONBody[LoginIn], logins: AuthServiceDep,
                     settings: AppSettings) -> Response[LoginOut]:
         address = request.client.host if request.client else "unknown"
-        token, auth, user = await AuthService(db, settings).login(data.username, data.password, address)
+        token, auth, user = await logins.login(data.username, data.password, address)
         cookie = Cookie(key=settings.cookie_name, value=token, httponly=True, samesite="lax", path="/",
                         secure=_cookie_secure(request, settings),
                         max_age=int(settings.token_lifetime.total_seconds()))
@@ -44,9 +60,9 @@ class AuthController(Controller):
         return Response(body, cookies=[cookie])
 
     @post("/logout", operation_id="logout", status_code=HTTP_204_NO_CONTENT)
-    async def logout(self, request: Request, db: DB, settings: AppSettings) -> Response[None]:
+    async def logout(self, request: Request, logins: AuthServiceDep, settings: AppSettings) -> Response[None]:
         if token := request_token(request):
-            await AuthService(db, settings).logout(token)
+            await logins.logout(token)
             request.app.state.token_cache.forget(token)
         response: Response[None] = Response(None, status_code=HTTP_204_NO_CONTENT)
         response.delete_cookie(settings.cookie_name, path="/")
@@ -61,28 +77,27 @@ class UserController(Controller):
     path = "/api/users"
     tags = ["users"]
     guards = [requires_admin]
+    dependencies = SERVICES
 
     @get("/", operation_id="listUsers")
-    async def list_users(self, db: DB) -> list[UserOut]:
-        return [user_out(u) for u in await UserService(db).list()]
+    async def list_users(self, users: UserServiceDep) -> list[UserOut]:
+        return [user_out(u) for u in await users.list()]
 
     @post("/", operation_id="createUser")
-    async def create_user(self, data: JSONBody[UserCreate], db: DB) -> UserOut:
-        return user_out(await UserService(db).create(data.username, data.password, data.role, data.display_name,
-                                                     data.factory_id))
+    async def create_user(self, data: JSONBody[UserCreate], users: UserServiceDep) -> UserOut:
+        return user_out(await users.create(data.username, data.password, data.role, data.display_name,
+                                           data.factory_id))
 
     @patch("/{user_id:uuid}", operation_id="updateUser")
     async def update_user(self, request: Request, user_id: FromPath[UUID], data: JSONBody[UserPatch],
-                          db: DB) -> UserOut:
-        service = UserService(db)
-        user = await service.update(await service.get(user_id), display_name=data.display_name, role=data.role,
-                                    factory_id=data.factory_id, active=data.active)
+                          users: UserServiceDep) -> UserOut:
+        user = await users.update(await users.get(user_id), display_name=data.display_name, role=data.role,
+                                  factory_id=data.factory_id, active=data.active)
         request.app.state.token_cache.forget_user(user.id)  # a new role or a deactivation applies at once
         return user_out(user)
 
     @post("/{user_id:uuid}/password", operation_id="resetPassword", status_code=HTTP_204_NO_CONTENT)
     async def reset_password(self, request: Request, user_id: FromPath[UUID], data: JSONBody[PasswordReset],
-                             db: DB) -> None:
-        service = UserService(db)
-        await service.reset_password(await service.get(user_id), data.password)
+                             users: UserServiceDep) -> None:
+        await users.reset_password(await users.get(user_id), data.password)
         request.app.state.token_cache.forget_user(user_id)

@@ -7,6 +7,7 @@ import hmac
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,25 +15,41 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import AuthSession, LoginFailure, Role, User
+from api.db import utcnow
 from api.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from api.orders.models import Factory
-from api.db import utcnow
 from api.settings import Settings
 
-_hasher = PasswordHasher()
-# Verified against when the account does not exist, so timing does not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 # Renewing a session writes to the database; once an hour is plenty.
 _RENEW_AFTER = timedelta(hours=1)
+# Verifying reads the cost from the stored hash itself, whatever the settings say now.
+_VERIFIER = PasswordHasher()
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+@lru_cache(maxsize=8)
+def _hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def password_hasher(settings: Settings | None = None) -> PasswordHasher:
+    """Argon2id with the settings' cost (without settings: the FLOORCHECK_PASSWORD_* environment, as the app's)."""
+    s = settings or Settings.from_env()
+    return _hasher(s.password_time_cost, s.password_memory_cost, s.password_parallelism)
+
+
+@lru_cache(maxsize=8)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Verified against when the account does not exist, so timing does not reveal which usernames exist.
+    return hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str, settings: Settings | None = None) -> str:
+    return password_hasher(settings).hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _VERIFIER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -61,19 +78,20 @@ class AuthService:
                 headers={"Retry-After": str(wait)},
             )
         user = await self.session.scalar(select(User).where(User.username == username))
-        ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+        hasher = password_hasher(self.settings)
+        ok = verify_password(user.password_hash if user else _dummy_hash(hasher), password)
         if not (ok and user and user.active):
             await self._record_failure(failure, username, address, now)
-            raise Unauthorized("Wrong username or password.", detail_zh="用户名或密码错误。")
+            # The failure is remembered although the request fails: that is what slows a guesser down.
+            raise Unauthorized("Wrong username or password.", detail_zh="用户名或密码错误。", keep_changes=True)
         if failure:
             await self.session.delete(failure)
         token = secrets.token_urlsafe(32)
         auth = AuthSession(token_hash=self._token_hash(token), user_id=user.id,
                            expires_at=now + self.settings.token_lifetime, created_at=now, last_used_at=now)
         self.session.add(auth)
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        await self.session.commit()
+        if hasher.check_needs_rehash(user.password_hash):  # e.g. the cost was raised: upgrade the stored hash
+            user.password_hash = hasher.hash(password)
         return token, auth, user
 
     async def _record_failure(self, failure: LoginFailure | None, username: str, address: str,
@@ -90,9 +108,9 @@ class AuthService:
         if over >= 0:
             delay = min(timedelta(seconds=2 ** min(over, 20)), self.settings.login_max_delay)
             failure.blocked_until = now + delay
-        await self.session.commit()
 
     async def authenticate(self, token: str) -> User | None:
+        """The token's user, or None. A renewal of the session is left pending for the caller to commit."""
         now = utcnow()
         row = await self.session.execute(
             select(AuthSession, User).join(User, User.id == AuthSession.user_id)
@@ -107,17 +125,17 @@ class AuthService:
         if now - auth.last_used_at > _RENEW_AFTER:
             auth.last_used_at = now
             auth.expires_at = now + self.settings.token_lifetime
-            await self.session.commit()
         return user
 
     async def logout(self, token: str) -> None:
         await self.session.execute(delete(AuthSession).where(AuthSession.token_hash == self._token_hash(token)))
-        await self.session.commit()
 
 
 class UserService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, settings: Settings | None = None) -> None:
         self.session = session
+        # Only the password cost is read from the settings; without them, the environment's (as the app's).
+        self._hasher = password_hasher(settings)
 
     async def list(self) -> list[User]:
         return list(await self.session.scalars(select(User).order_by(User.username)))
@@ -134,10 +152,10 @@ class UserService:
         if await self.session.scalar(select(User.id).where(User.username == username)):
             raise Conflict(f"The username {username!r} is taken.", detail_zh=f"用户名 {username} 已被使用。")
         await self._check_factory(role, factory_id)
-        user = User(username=username, password_hash=hash_password(password), role=role,
+        user = User(username=username, password_hash=self._hasher.hash(password), role=role,
                     display_name=display_name or username, factory_id=factory_id)
         self.session.add(user)
-        await self.session.commit()
+        await self.session.flush()
         return user
 
     async def update(self, user: User, *, display_name: str | None = None, role: Role | None = None,
@@ -153,13 +171,11 @@ class UserService:
             user.active = active
             if not active:
                 await self._revoke_sessions(user)
-        await self.session.commit()
         return user
 
     async def reset_password(self, user: User, password: str) -> None:
-        user.password_hash = hash_password(password)
+        user.password_hash = self._hasher.hash(password)
         await self._revoke_sessions(user)
-        await self.session.commit()
 
     async def _revoke_sessions(self, user: User) -> None:
         await self.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))

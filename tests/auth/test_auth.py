@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from litestar.testing import TestClient
 from sqlalchemy import select, update
 
@@ -15,6 +16,7 @@ from api.auth.services import AuthService
 from api.cli import main as cli
 from api.db import utcnow
 from api.errors import TooManyRequests, Unauthorized
+from api.settings import Settings
 from tests.helpers import PASSWORD, assert_problem, in_db, login
 
 
@@ -47,6 +49,27 @@ def test_cookie_is_secure_except_on_localhost(settings, admin, setting, base_url
 def test_passwords_are_stored_with_argon2(client, admin, settings) -> None:  # type: ignore[no-untyped-def]
     stored = in_db(settings.database_url, lambda s: s.scalar(select(User.password_hash)))
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_real_password_cost_by_default_and_a_login_rehashes_to_the_configured_cost(settings, client, admin) -> None:  # type: ignore[no-untyped-def]
+    """The tests hash cheaply (tests/helpers.py FAST_HASHING); production gets argon2-cffi's RFC 9106 profile."""
+    real = Settings()
+    assert (real.password_time_cost, real.password_memory_cost, real.password_parallelism) == (
+        RFC_9106_LOW_MEMORY.time_cost, RFC_9106_LOW_MEMORY.memory_cost, RFC_9106_LOW_MEMORY.parallelism)
+    env = {"FLOORCHECK_PASSWORD_TIME_COST": "4", "FLOORCHECK_PASSWORD_MEMORY_COST": "131072",
+           "FLOORCHECK_PASSWORD_PARALLELISM": "2"}
+    from_env = Settings.from_env(env)
+    assert (from_env.password_time_cost, from_env.password_memory_cost, from_env.password_parallelism) == (4, 131072, 2)
+    production = replace(settings, password_time_cost=real.password_time_cost,
+                         password_memory_cost=real.password_memory_cost,
+                         password_parallelism=real.password_parallelism)
+
+    async def log_in(session):  # type: ignore[no-untyped-def]
+        await AuthService(session, production).login("admin", PASSWORD, "10.1.1.5")
+        return await session.scalar(select(User.password_hash).where(User.username == "admin"))
+
+    assert in_db(settings.database_url, log_in).startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert login(client, "admin").token  # the upgraded hash verifies
 
 
 def test_wrong_password_is_401_without_saying_which_part(client, admin) -> None:  # type: ignore[no-untyped-def]

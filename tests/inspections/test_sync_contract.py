@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import uuid
 
+from litestar.testing import TestClient
 from sqlalchemy import select
 
+from api.app import create_app
 from api.inspections.models import Defect
 from api.orders.models import OrderEvent, PackingList
-from tests.helpers import assert_problem, in_db, inspection_body, upload_packing_list
+from api.settings import Settings
+from tests.helpers import FAST_HASHING, PASSWORD, assert_problem, in_db, inspection_body, upload_packing_list
 
 
 def defect_path(inspection, defect_id):  # type: ignore[no-untyped-def]
@@ -74,3 +79,21 @@ def test_a_failed_request_writes_nothing(world, psi, settings) -> None:  # type:
 
     assert in_db(settings.database_url, left) == ([1], 1)
     assert world.inspector.get(f"/api/inspections/{psi['id']}").json()["carton_seed"] == psi["carton_seed"]
+
+
+def test_a_writer_that_waits_too_long_for_sqlite_answers_503(tmp_path, sqlite_template) -> None:  # type: ignore[no-untyped-def]
+    """Another process holds SQLite's write lock past busy_timeout: 503 with Retry-After, never a 500."""
+    path = tmp_path / "locked.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{path}", media_dir=tmp_path / "media",
+                        secret_key="test-secret", sqlite_busy_timeout_ms=200, **FAST_HASHING)
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # the write lock, held by another process
+        try:
+            login = client.post("/api/auth/login", json={"username": "nobody", "password": PASSWORD})
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    problem = assert_problem(login, 503)
+    assert login.headers["retry-after"] == "1" and problem["detail_zh"]
