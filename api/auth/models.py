@@ -30,6 +30,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     factory_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("factories.id"), default=None)
+    # A third-party inspector's firm (a factory user's company is its factory).
+    company: Mapped[str | None] = mapped_column(String(200), default=None)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

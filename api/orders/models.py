@@ -44,6 +44,8 @@ class Customer(AqlDefaults, Tombstone, Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
+    # The customer's own names for colours as factories write them on packing lists: {"黑色": "Black"}.
+    colour_aliases: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
