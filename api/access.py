@@ -133,6 +133,12 @@ def require_signer(user: User, role: str, inspection: Inspection, order: Order) 
         raise Forbidden("Only the inspector signs as the inspector.", detail_zh="只有验货员本人可以签字。")
 
 
+def may_see_picks(user: User, inspection: Inspection) -> bool:
+    """The factory must not learn which cartons will be opened (the picks, the seed, the scans) before the
+    inspection is submitted: it could prepare exactly those cartons."""
+    return user.role != Role.factory or inspection.submitted_at is not None
+
+
 def may_see_factory(user: User) -> bool:
     """Factories' switching states are for staff."""
     return user.role in STAFF

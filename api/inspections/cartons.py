@@ -14,8 +14,9 @@ from api.inspections.carton_draw import base_count, draw_cartons, new_seed
 from api.inspections.models import Inspection, InspectionCarton, Scan
 from api.orders.models import Carton, CartonItem, OrderLine, PackingList
 
-TYPE_LABEL = {"pre_production": "Pre-production", "in_process": "DUPRO", "pre_shipment": "PSI",
-              "container_loading": "Container loading"}
+# What the timeline calls each type of inspection, as a noun.
+TYPE_LABEL = {"pre_production": "Pre-production check", "in_process": "In-process inspection (DUPRO)",
+              "pre_shipment": "Pre-shipment inspection (PSI)", "container_loading": "Container-loading check"}
 
 
 def assortment(items: Sequence[tuple[CartonItem, OrderLine]]) -> str:
@@ -51,7 +52,7 @@ async def draw(session: AsyncSession, inspection: Inspection, user: User | None,
     inspection.packing_list_id = packing_list.id
     if previous_seed is not None:
         await record_event(session, inspection.order_id, "cartons_redrawn",
-                           f"Cartons drawn again for the {TYPE_LABEL[inspection.type]}: {reason}", user,
+                           f"Cartons drawn again for the {TYPE_LABEL[inspection.type].lower()}: {reason}", user,
                            inspection_id=str(inspection.id), reason=reason, seed=seed,
                            previous_seed=previous_seed, packing_list_version=packing_list.version)
     return rows

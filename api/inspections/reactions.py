@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,12 +43,28 @@ async def guard_shipping(session: AsyncSession, event: OrderEvent, _actor: User 
     order = await session.get(Order, event.order_id)
     if order is None or order.status != "shipped":
         return
-    latest = await session.scalar(
-        select(Inspection).where(Inspection.order_id == order.id, Inspection.type == "pre_shipment",
-                                 Inspection.status != Status.aborted, Inspection.superseded_by_id.is_(None))
-        .order_by(Inspection.created_at.desc()).limit(1))
-    if latest is None or latest.review_decision not in {"accepted", "accepted_with_concession"}:
-        state = "has no pre-shipment inspection" if latest is None else (
-            f"'s latest pre-shipment inspection is {latest.review_decision or latest.status}")
-        raise Invalid(f"This order cannot ship: it{state}. Its latest pre-shipment inspection must be accepted.",
-                      detail_zh="该订单不能出货：最近一次尾期验货尚未被接受。", field="status")
+    latest = await latest_pre_shipment(session, order.id)
+    if latest is None or latest.review_decision not in SHIPPABLE:
+        en, zh = (("has no submitted pre-shipment inspection", "还没有已提交的尾期验货") if latest is None
+                  else LATEST_STATE.get(latest.review_decision or "", LATEST_STATE[None]))
+        raise Invalid(f"This order cannot ship: it {en}. Its latest pre-shipment inspection must be accepted.",
+                      detail_zh=f"该订单不能出货：{zh}。最近一次尾期验货须被接受。", field="status")
+
+
+SHIPPABLE = frozenset({"accepted", "accepted_with_concession"})
+# Why the latest pre-shipment inspection does not let the order ship, in words.
+LATEST_STATE: dict[str | None, tuple[str, str]] = {
+    None: ("waits for the review of its latest pre-shipment inspection", "最近一次尾期验货尚待审核"),
+    "rejected": ("had its latest pre-shipment inspection rejected", "最近一次尾期验货被拒收"),
+    "on_hold": ("has its latest pre-shipment inspection on hold", "最近一次尾期验货被暂缓"),
+}
+
+
+async def latest_pre_shipment(session: AsyncSession, order_id: Any) -> Inspection | None:
+    """The pre-shipment inspection that decides shipping: of those neither aborted nor superseded, the one
+    submitted last (an inspection still open has decided nothing yet)."""
+    return await session.scalar(
+        select(Inspection).where(Inspection.order_id == order_id, Inspection.type == "pre_shipment",
+                                 Inspection.status != Status.aborted, Inspection.superseded_by_id.is_(None),
+                                 Inspection.submitted_at.is_not(None))
+        .order_by(Inspection.submitted_at.desc()).limit(1))

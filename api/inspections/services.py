@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import aql
 from api.access import (
-    ASSIGNABLE, inspection_visible_to, inspections_listed_for, is_assignable, may_see_factory, require_reviewer,
-    require_signer, require_staff, require_writer, visible_inspection, visible_order,
+    ASSIGNABLE, inspection_visible_to, inspections_listed_for, is_assignable, may_see_factory, may_see_picks,
+    require_reviewer, require_signer, require_staff, require_writer, visible_inspection, visible_order,
 )
 from api.auth.models import User
 from api.db import utcnow
@@ -26,6 +26,7 @@ from api.inspections.lifecycle import Action, Record, Status, may_review, may_wr
 from api.inspections.models import (
     ChecklistAnswer, ChecklistTemplate, Defect, Inspection, InspectionCarton, Measurement, Scan, Signature, SpecSheet,
 )
+from api.inspections.reactions import SHIPPABLE
 from api.inspections.rules import SEVERITIES, LiveResult, live_result
 from api.inspections.schemas import (
     InspectionOut, PickedCartonOut, PlanOut, answer_out, booking_out, defect_out, measurement_out, result_out, scan_out,
@@ -176,7 +177,8 @@ class InspectionService:
         iid = inspection.id
         customer = await self.session.get(Customer, order.customer_id)
         factory = await self.session.get(Factory, order.factory_id)
-        picked = await self.picked_cartons(inspection)
+        picks_visible = may_see_picks(self.user, inspection)
+        picked = await self.picked_cartons(inspection) if picks_visible else []
         contents = await PackingListService(self.session, self.user).with_items([c for _, c, _ in picked])
         items = {carton.id: carton_items for carton, carton_items in contents}
 
@@ -200,7 +202,8 @@ class InspectionService:
             mode_reason=inspection.mode_reason, mode_reason_zh=inspection.mode_reason_zh,
             plans={k: PlanOut(**v) for k, v in inspection.plans.items()}, units_inspected=inspection.units_inspected,
             production_stage=inspection.production_stage, percent_complete=inspection.percent_complete,
-            notes=inspection.notes, carton_seed=inspection.carton_seed, packing_list_id=inspection.packing_list_id,
+            notes=inspection.notes, carton_seed=inspection.carton_seed if picks_visible else None,
+            packing_list_id=inspection.packing_list_id,
             cartons=[PickedCartonOut(carton_id=c.id, number=c.number, barcode=c.barcode, reason=ic.reason,
                                      scanned=scanned, missing_reason=ic.missing_reason,
                                      items=carton_out(c, items[c.id]).items) for ic, c, scanned in picked],
@@ -210,7 +213,7 @@ class InspectionService:
             checklist=template_out(template) if template else None,
             checklist_answers=[answer_out(a) for a in await rows(ChecklistAnswer, ChecklistAnswer.item_key)],
             spec_sheet=spec_sheet_out(spec) if spec else None,
-            scans=[scan_out(s) for s in await rows(Scan, Scan.scanned_at, Scan.id)],
+            scans=[scan_out(s) for s in await rows(Scan, Scan.scanned_at, Scan.id)] if picks_visible else [],
             signatures=[signature_out(s) for s in await rows(Signature, Signature.role)],
             result=result_out(await self.tally(inspection), inspection.units_inspected),
             verdict=inspection.verdict, started_at=inspection.started_at, submitted_at=inspection.submitted_at,
@@ -277,7 +280,7 @@ class InspectionService:
             inspection.started_at = utcnow()
         if written.created:
             await record_event(self.session, order.id, "inspection_created",
-                               f"{TYPE_LABEL[inspection.type]} inspection created", self.user,
+                               f"{TYPE_LABEL[inspection.type]} created", self.user,
                                inspection_id=str(inspection.id), type=inspection.type)
         await self.session.flush()
         if inspection.type == "pre_shipment" and inspection.carton_seed is None:
@@ -445,13 +448,15 @@ class InspectionService:
                                            base_version=CURRENT, current=inspection, authorize=authorize)
         if written.changed:
             await record_event(self.session, order.id, "inspection_aborted",
-                               f"{TYPE_LABEL[inspection.type]} inspection aborted: {reason}", self.user,
+                               f"{TYPE_LABEL[inspection.type]} aborted: {reason}", self.user,
                                inspection_id=str(inspection.id))
         return inspection
 
     async def revise(self, inspection_id: uuid.UUID, new_id: uuid.UUID) -> tuple[Inspection, bool]:
         """A correction of a submitted inspection: a new open revision with copies of its findings."""
         source, order = await self.load_for_writing(inspection_id)
+        if order.status == "shipped":
+            require_reviewer(self.user)  # a correction after shipping is a supervisor's call, and reopens nothing
         kind = RecordKind(Inspection, out=self._server_copy, taken=("That id is taken.", "该编号已被使用。"))
 
         async def authorize(current: Inspection | None) -> None:
@@ -490,7 +495,7 @@ class InspectionService:
                 data = {c.key: getattr(row, c.key) for c in model.__table__.columns}
                 self.session.add(model(**data | {"id": copy_id(row.id), "inspection_id": new_id}))
         await record_event(self.session, order.id, "inspection_revised",
-                           f"{TYPE_LABEL[source.type]} inspection reopened as a revision", self.user,
+                           f"{TYPE_LABEL[source.type]} reopened as a revision", self.user,
                            inspection_id=str(source.id), revision_id=str(new_id))
         return written.record, True
 
@@ -526,6 +531,19 @@ class InspectionService:
         return await picked_cartons(self.session, inspection)
 
     async def _order_status(self, inspection: Inspection, order: Order, kind: str) -> None:
+        """The order's inspection news, and ready to ship once its pre-shipment inspection is accepted.
+
+        Once the order has shipped, nothing an inspection does changes the order (a late revision only adds
+        to the timeline).
+        """
+        if order.status == "shipped":
+            await record_event(self.session, order.id, kind, f"{TYPE_LABEL[inspection.type]} {kind.split('_')[-1]} "
+                               "after shipping; the order stays shipped", self.user, inspection_id=str(inspection.id),
+                               verdict=inspection.verdict, decision=inspection.review_decision)
+            return
+        if (inspection.type == "pre_shipment" and inspection.review_decision in SHIPPABLE
+                and inspection.status == Status.reviewed and order.status in {"confirmed", "in_production"}):
+            order.status = "ready_to_ship"
         open_follow_ups = await self.session.scalar(
             select(func.count()).select_from(Defect).join(Inspection, Inspection.id == Defect.inspection_id)
             .where(Inspection.order_id == order.id, Inspection.superseded_by_id.is_(None),
@@ -589,7 +607,7 @@ class BookingService:
             base_version=ONCE, authorize=authorize, create=create)
         if written.created:
             await record_event(self.session, order.id, "inspection_booked",
-                               f"{TYPE_LABEL[type_]} inspection booked for {assignee[0].display_name}"
+                               f"{TYPE_LABEL[type_]} booked for {assignee[0].display_name}"
                                + (f" on {scheduled_for.isoformat()}" if scheduled_for else ""),
                                self.user, inspection_id=str(inspection_id), assignee_id=str(assignee_id), type=type_)
         return written.record, written.created

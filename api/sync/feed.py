@@ -29,8 +29,8 @@ from sqlalchemy import Select, and_, func, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import Role, User
+from api.access import may_see_picks
 from api.errors import BadParameter, NotFound
-from api.inspections.lifecycle import DONE
 from api.inspections.models import (
     ChecklistAnswer, ChecklistTemplate, Defect, DefectCode, Inspection, Measurement, Scan, Signature, SpecSheet,
 )
@@ -261,8 +261,7 @@ class FeedService:
     # --- records -------------------------------------------------------------------------------------------
 
     def _picks_visible(self, inspection: Inspection) -> bool:
-        """The factory must not learn which cartons will be opened before the inspection is submitted."""
-        return self.user.role != Role.factory or inspection.status in DONE
+        return may_see_picks(self.user, inspection)
 
     async def _may_see_picks(self, inspection_id: uuid.UUID) -> bool:
         inspection = await self.session.get(Inspection, inspection_id)

@@ -343,11 +343,38 @@ def test_review_and_shipping(world, psi) -> None:  # type: ignore[no-untyped-def
     reviewed = world.supervisor.post(review, json={"decision": "accepted", "note": "Good lot"})
     assert reviewed.status_code == 200 and reviewed.json()["review_decision"] == "accepted"
     order = world.admin.get(order_path).json()
-    assert order["inspection_status"] == "PSI accepted"
+    assert (order["inspection_status"], order["status"]) == ("PSI accepted", "ready_to_ship")
+    assert order["inspection_status_zh"] == "尾期验货已接受"
     shipped = world.merchandiser.patch(order_path, json={"version": order["version"], "status": "shipped"})
     assert shipped.status_code == 200 and shipped.json()["status"] == "shipped"
     kinds = [e["kind"] for e in world.admin.get(f"{order_path}/timeline").json()]
     assert {"inspection_submitted", "report_signed", "inspection_reviewed"} <= set(kinds)
+
+    # After shipping, a correction is a supervisor's call and reopens nothing.
+    revise = f"/api/inspections/{psi['id']}/revisions"
+    assert_problem(world.inspector.post(revise, json={"id": str(uuid.uuid4())}), 403)
+    revision = world.supervisor.post(revise, json={"id": str(uuid.uuid4())})
+    assert revision.status_code == 201, revision.text
+    put_defect(world.supervisor, revision.json(), "critical")
+    current = world.supervisor.get(f"/api/inspections/{revision.json()['id']}").json()
+    resubmitted = world.supervisor.post(f"/api/inspections/{current['id']}/submit",
+                                        json={"version": current["version"]})
+    assert resubmitted.status_code == 200 and resubmitted.json()["verdict"] == "fail"
+    after = world.admin.get(order_path).json()
+    assert (after["status"], after["inspection_status"]) == ("shipped", "PSI accepted")
+
+
+def test_the_factory_never_sees_the_picked_cartons_before_submission(world, psi) -> None:  # type: ignore[no-untyped-def]
+    cartons = world.admin.get(f"/api/orders/{psi['order']['id']}/packing-list").json()["cartons"]
+    picked = {c["barcode"] for c in psi["cartons"]}
+    assert scan(world.inspector, psi, next(c["barcode"] for c in cartons if c["barcode"] not in picked)).json()[
+        "verdict"] == "not_selected"
+    seen = world.factory_user.get(f"/api/inspections/{psi['id']}").json()
+    assert (seen["cartons"], seen["carton_seed"], seen["scans"]) == ([], None, [])
+    assert world.inspector.get(f"/api/inspections/{psi['id']}").json()["carton_seed"] == psi["carton_seed"]
+    submitted(world, psi)
+    seen = world.factory_user.get(f"/api/inspections/{psi['id']}").json()
+    assert len(seen["cartons"]) == len(psi["cartons"]) and seen["carton_seed"] == psi["carton_seed"] and seen["scans"]
 
 
 def test_a_failed_lot_needs_a_concession_to_ship(world, psi) -> None:  # type: ignore[no-untyped-def]
