@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import api.inspections.reactions  # noqa: F401 - inspections react to order events (api/events.py)
-from api.auth.controllers import AuthController, UserController
+from api.auth.controllers import AuthController, PeopleController, UserController
 from api.auth.guards import TokenAuthMiddleware, TokenCache
 from api.auth.models import User
 from api.barcodes.controllers import BarcodeController, BarcodeUploadController
@@ -128,9 +128,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     static = create_static_files_router(path="/app", directories=[settings.static_dir], html_mode=True,
                                         opt={"exclude_from_auth": True})
     return Litestar(
-        route_handlers=[health, index, AuthController, UserController, CustomerController, FactoryController,
-                        OrderController, CartonController, BookingController, InspectionController, FollowUpController,
-                        SpecSheetController, LibraryController, SamplingController, BarcodeController,
+        route_handlers=[health, index, AuthController, UserController, PeopleController, CustomerController,
+                        FactoryController, OrderController, CartonController, BookingController, InspectionController,
+                        FollowUpController, SpecSheetController, LibraryController, SamplingController, BarcodeController,
                         PhotoEditController, InspectionPhotoController, MediaController, FeedController, uploads,
                         photo_uploads, push_router(settings), static],
         state=State({"settings": settings, "storage": LocalStorage(settings.media_dir),

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from api.access import requires_admin
+from api.access import requires_admin, requires_staff
 from api.auth.guards import request_token
-from api.auth.models import User
-from api.auth.schemas import LoginIn, LoginOut, PasswordReset, UserCreate, UserOut, UserPatch
+from api.auth.models import Role, User
+from api.auth.schemas import LoginIn, LoginOut, PasswordReset, PersonOut, UserCreate, UserOut, UserPatch
 from api.auth.services import AuthService, UserService
 from api.deps import DB, AppSettings, CurrentUser
 
@@ -33,8 +35,7 @@ SERVICES = {"logins": Provide(provide_auth, sync_to_thread=False),
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-                   factory_id=user.factory_id, active=user.active)
+    return msgspec.convert(user, UserOut, from_attributes=True)
 
 
 def _cookie_secure(request: Request, settings: AppSettings) -> bool:
@@ -86,13 +87,13 @@ class UserController(Controller):
     @post("/", operation_id="createUser")
     async def create_user(self, data: JSONBody[UserCreate], users: UserServiceDep) -> UserOut:
         return user_out(await users.create(data.username, data.password, data.role, data.display_name,
-                                           data.factory_id))
+                                           data.factory_id, data.company))
 
     @patch("/{user_id:uuid}", operation_id="updateUser")
     async def update_user(self, request: Request, user_id: FromPath[UUID], data: JSONBody[UserPatch],
                           users: UserServiceDep) -> UserOut:
         user = await users.update(await users.get(user_id), display_name=data.display_name, role=data.role,
-                                  factory_id=data.factory_id, active=data.active)
+                                  factory_id=data.factory_id, active=data.active, company=data.company)
         request.app.state.token_cache.forget_user(user.id)  # a new role or a deactivation applies at once
         return user_out(user)
 
@@ -101,3 +102,18 @@ class UserController(Controller):
                              users: UserServiceDep) -> None:
         await users.reset_password(await users.get(user_id), data.password)
         request.app.state.token_cache.forget_user(user_id)
+
+
+class PeopleController(Controller):
+    """The people directory: whom staff can book for an inspection, name as a follow-up owner, and so on."""
+
+    path = "/api/people"
+    tags = ["users"]
+    guards = [requires_staff]
+    dependencies = SERVICES
+
+    @get("/", operation_id="listPeople")
+    async def people(self, users: UserServiceDep, role: FromQuery[Role | None] = None,
+                     q: Annotated[str | None, QueryParameter(max_length=100)] = None) -> list[PersonOut]:
+        return [PersonOut(id=u.id, display_name=u.display_name, role=u.role, company=company)
+                for u, company in await users.people(role, q)]

@@ -25,6 +25,16 @@ class UserOut(Output):
     role: Role
     factory_id: UUID | None
     active: bool
+    company: str | None = None
+
+
+class PersonOut(Output):
+    """Someone staff can book or name: a factory user's company is its factory."""
+
+    id: UUID
+    display_name: str
+    role: Role
+    company: str | None
 
 
 class LoginOut(Output):
@@ -37,15 +47,17 @@ class UserCreate(Input):
     username: Username
     password: NewPassword
     role: Role
-    display_name: str = ""
+    display_name: Annotated[str, msgspec.Meta(max_length=120)] = ""
     factory_id: UUID | None = None
+    company: Annotated[str, msgspec.Meta(max_length=200)] | None = None  # a third-party inspector's firm
 
 
 class UserPatch(Input):
-    display_name: str | None = None
+    display_name: Annotated[str, msgspec.Meta(max_length=120)] | None = None
     role: Role | None = None
     factory_id: UUID | None = None
     active: bool | None = None
+    company: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
 class PasswordReset(Input):

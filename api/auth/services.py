@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import AuthSession, LoginFailure, Role, User
@@ -146,22 +146,37 @@ class UserService:
             raise NotFound("No such user.", detail_zh="用户不存在。")
         return user
 
+    async def people(self, role: Role | None = None, q: str | None = None) -> list[tuple[User, str | None]]:
+        """Active users with their company (a factory user's is its factory), for staff to book and name."""
+        query = (select(User, Factory.name).outerjoin(Factory, Factory.id == User.factory_id)
+                 .where(User.active.is_(True)).order_by(User.display_name, User.username))
+        if role is not None:
+            query = query.where(User.role == role)
+        if q and q.strip():
+            like = f"%{q.strip().lower()}%"
+            query = query.where(or_(func.lower(User.display_name).like(like), func.lower(User.username).like(like),
+                                    func.lower(func.coalesce(User.company, Factory.name, "")).like(like)))
+        return [(user, factory_name or user.company) for user, factory_name in await self.session.execute(query)]
+
     async def create(self, username: str, password: str, role: Role, display_name: str = "",
-                     factory_id: uuid.UUID | None = None) -> User:
+                     factory_id: uuid.UUID | None = None, company: str | None = None) -> User:
         username = normalize_username(username)
         if await self.session.scalar(select(User.id).where(User.username == username)):
             raise Conflict(f"The username {username!r} is taken.", detail_zh=f"用户名 {username} 已被使用。")
         await self._check_factory(role, factory_id)
         user = User(username=username, password_hash=self._hasher.hash(password), role=role,
-                    display_name=display_name or username, factory_id=factory_id)
+                    display_name=display_name or username, factory_id=factory_id, company=company)
         self.session.add(user)
         await self.session.flush()
         return user
 
     async def update(self, user: User, *, display_name: str | None = None, role: Role | None = None,
-                     factory_id: uuid.UUID | None = None, active: bool | None = None) -> User:
+                     factory_id: uuid.UUID | None = None, active: bool | None = None,
+                     company: str | None = None) -> User:
         if display_name is not None:
             user.display_name = display_name
+        if company is not None:
+            user.company = company.strip() or None
         if role is not None:
             user.role = role
         if factory_id is not None:

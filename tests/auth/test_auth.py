@@ -190,3 +190,19 @@ def test_cli_manages_users(settings, monkeypatch, capsys) -> None:  # type: igno
     assert "zhang" in out and "inactive" in out
     user = in_db(settings.database_url, lambda s: s.scalar(select(User).where(User.username == "zhang")))
     assert user.role == "supervisor" and not user.active
+
+
+def test_staff_find_people_to_book_with_their_company(client, world) -> None:  # type: ignore[no-untyped-def]
+    firm = world.admin.patch(f"/api/users/{world.inspector.id}", json={"company": "QIMA Ningbo"})
+    assert firm.status_code == 200 and firm.json()["company"] == "QIMA Ningbo"
+    people = world.merchandiser.get("/api/people", params={"role": "inspector"}).json()
+    assert {p["id"] for p in people} == {world.inspector.id, world.other_inspector.id}
+    assert {p["company"] for p in people} == {"QIMA Ningbo", None}
+    assert set(people[0]) == {"id", "display_name", "role", "company"}
+    found = world.supervisor.get("/api/people", params={"q": "qima"}).json()
+    assert [p["id"] for p in found] == [world.inspector.id]
+    factory = world.supervisor.get("/api/people", params={"role": "factory"}).json()
+    assert [p["company"] for p in factory] == ["Factory F1"]
+    for outsider in (world.inspector, world.factory_user):
+        problem = assert_problem(outsider.get("/api/people"), 403)
+        assert problem["detail_zh"]
