@@ -107,6 +107,13 @@ def require_staff(user: User) -> None:
                         detail_zh="只有跟单员、主管和管理员可以修改订单。")
 
 
+def require_planner(user: User) -> None:
+    """Reassigning an inspection and changing its sampling (level, AQLs) are staff decisions, not the inspector's."""
+    if user.role not in STAFF:
+        raise Forbidden("Only merchandisers, supervisors and admins reassign an inspection or change its sampling.",
+                        detail_zh="只有跟单员、主管和管理员可以改派验货或修改抽样设置。")
+
+
 def require_reviewer(user: User) -> None:
     if not is_reviewer(user):
         raise Forbidden("Only supervisors review inspections.", detail_zh="只有主管可以审核验货报告。")

@@ -41,6 +41,8 @@ class Record(enum.StrEnum):
 
 
 OPEN = frozenset({Status.scheduled, Status.in_progress})
+# Review decisions that let a pre-shipment lot ship.
+SHIPPABLE = frozenset({"accepted", "accepted_with_concession"})
 DONE = frozenset({Status.submitted, Status.reviewed})
 
 # status → action → the status it leads to

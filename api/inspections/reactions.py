@@ -12,27 +12,33 @@ from api.auth.models import User
 from api.errors import Invalid
 from api.events import reacts_to
 from api.inspections.cartons import draw
-from api.inspections.lifecycle import OPEN, Status
+from api.inspections.lifecycle import OPEN, SHIPPABLE, Status
 from api.inspections.models import Inspection
+from api.inspections.services import InspectionService
 from api.orders.models import Order, OrderEvent
 
 
 @reacts_to("packing_list_imported")
 async def redraw_picked_cartons(session: AsyncSession, event: OrderEvent, actor: User | None) -> None:
     """Open inspections that already picked cartons draw again from the new list; the reason is recorded."""
-    drawn = list(await session.scalars(select(Inspection).where(
-        Inspection.order_id == event.order_id, Inspection.status.in_(OPEN), Inspection.carton_seed.is_not(None))))
-    if not drawn:
-        return
-    if actor is not None:
-        require_redraw_allowed(actor)
-    reason = event.data.get("reason")
-    if not reason:
-        raise Invalid("Say why the packing list is replaced: the picked cartons will be drawn again.",
-                      detail_zh="请说明重新导入的原因：将重新抽箱。", field="reason")
-    await session.flush()
-    for inspection in drawn:
-        await draw(session, inspection, actor, reason)
+    open_ = list(await session.scalars(select(Inspection).where(
+        Inspection.order_id == event.order_id, Inspection.status.in_(OPEN)).order_by(Inspection.created_at)))
+    drawn = [inspection for inspection in open_ if inspection.carton_seed is not None]
+    if drawn:
+        if actor is not None:
+            require_redraw_allowed(actor)
+        reason = event.data.get("reason")
+        if not reason:
+            raise Invalid("Say why the packing list is replaced: the picked cartons will be drawn again.",
+                          detail_zh="请说明重新导入的原因：将重新抽箱。", field="reason")
+        await session.flush()
+        for inspection in drawn:
+            await draw(session, inspection, actor, reason)
+    # Every open assignment follows the new list: the lot size while nobody started, the plans, a first draw.
+    order = await session.get(Order, event.order_id)
+    service = InspectionService(session, actor)  # type: ignore[arg-type]
+    for inspection in open_:
+        await service.prepare(inspection, order)
 
 
 @reacts_to("order_updated")
@@ -50,8 +56,6 @@ async def guard_shipping(session: AsyncSession, event: OrderEvent, _actor: User 
         raise Invalid(f"This order cannot ship: it {en}. Its latest pre-shipment inspection must be accepted.",
                       detail_zh=f"该订单不能出货：{zh}。最近一次尾期验货须被接受。", field="status")
 
-
-SHIPPABLE = frozenset({"accepted", "accepted_with_concession"})
 # Why the latest pre-shipment inspection does not let the order ship, in words.
 LATEST_STATE: dict[str | None, tuple[str, str]] = {
     None: ("waits for the review of its latest pre-shipment inspection", "最近一次尾期验货尚待审核"),

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import aql
 from api.access import (
     ASSIGNABLE, inspection_visible_to, inspections_listed_for, is_assignable, may_see_factory, may_see_picks,
-    require_reviewer, require_signer, require_staff, require_writer, visible_inspection, visible_order,
+    require_planner, require_reviewer, require_signer, require_staff, require_writer, visible_inspection,
+    visible_order,
 )
 from api.auth.models import User
 from api.db import utcnow
@@ -22,11 +23,10 @@ from api.errors import Conflict, Invalid, NotFound
 from api.events import record_event
 from api.imaging import ImageError, read_signature_png
 from api.inspections.cartons import TYPE_LABEL, draw, picked_cartons
-from api.inspections.lifecycle import Action, Record, Status, may_review, may_write, next_status
+from api.inspections.lifecycle import SHIPPABLE, Action, Record, Status, may_review, may_write, next_status
 from api.inspections.models import (
     ChecklistAnswer, ChecklistTemplate, Defect, Inspection, InspectionCarton, Measurement, Scan, Signature, SpecSheet,
 )
-from api.inspections.reactions import SHIPPABLE
 from api.inspections.rules import SEVERITIES, LiveResult, live_result
 from api.inspections.schemas import (
     InspectionOut, PickedCartonOut, PlanOut, answer_out, booking_out, defect_out, measurement_out, result_out, scan_out,
@@ -35,7 +35,7 @@ from api.inspections.schemas import (
 from api.inspections.switching import LotRecord, SeverityOutcome, SwitchState, switch_state, switching_points
 from api.orders.inspection_status import render as render_order_state
 from api.orders.inspection_status import state as order_state
-from api.orders.models import Carton, Customer, Factory, Order
+from api.orders.models import Carton, Customer, Factory, Order, OrderLine, PackingList
 from api.orders.schemas import carton_out, order_summary
 from api.orders.services import PackingListService
 from api.sync import CURRENT, ONCE, RecordKind, SyncProtocol
@@ -254,6 +254,9 @@ class InspectionService:
             if current is not None:
                 require_writer(self.user, current, order)
                 require_writable(current, Record.settings)
+                if any(name in desired and desired[name] != getattr(current, name)
+                       for name in (*GARMENT_DEFAULTS, "assignee_id")):
+                    require_planner(self.user)
             if current is None or desired.get("assignee_id", current.assignee_id) != current.assignee_id:
                 await check_assignee(self.session, desired.get("assignee_id"))
 
@@ -286,6 +289,38 @@ class InspectionService:
         if inspection.type == "pre_shipment" and inspection.carton_seed is None:
             await draw(self.session, inspection, self.user)
         return inspection, written.created
+
+    async def prepare(self, inspection: Inspection, order: Order) -> None:
+        """Make a booked inspection a ready assignment, so the phone can take it offline to the floor.
+
+        The lot size is the current packing list's total, else the order's quantity, until the inspection
+        starts (then it is the assignee's to correct on site). The sampling comes from the order, else the
+        customer; the plans follow; a pre-shipment inspection picks its cartons once there is a packing list.
+        """
+        if inspection.status == Status.scheduled:
+            inspection.lot_size = await self._lot_size(order) or inspection.lot_size
+        if not inspection.mode_reason:
+            customer = await self.session.get(Customer, order.customer_id)
+            for name, value in sampling_settings({}, order, customer, None).items():
+                setattr(inspection, name, value)
+            state = await self.switching_state(order.factory_id) if inspection.type == "pre_shipment" else None
+            inspection.mode = state.mode if state else "normal"
+            inspection.mode_reason = state.reason if state else "Not a pre-shipment lot: normal inspection."
+            inspection.mode_reason_zh = state.reason_zh if state else "非尾期批次：正常检验。"
+        settings = {name: getattr(inspection, name) for name in GARMENT_DEFAULTS}
+        inspection.plans = compute_plans(inspection.lot_size, settings, inspection.mode)
+        await self.session.flush()
+        if inspection.type == "pre_shipment" and inspection.carton_seed is None:
+            await draw(self.session, inspection, self.user)
+
+    async def _lot_size(self, order: Order) -> int | None:
+        packed = await self.session.scalar(select(PackingList.total_quantity).where(
+            PackingList.order_id == order.id, PackingList.is_current))
+        if packed:
+            return int(packed)
+        ordered = await self.session.scalar(select(func.sum(OrderLine.quantity)).where(
+            OrderLine.order_id == order.id, OrderLine.deleted_at.is_(None)))
+        return int(ordered) if ordered else None
 
     async def _template_id(self, template_id: uuid.UUID | None, existing: Inspection | None) -> uuid.UUID | None:
         if template_id is None:
@@ -606,6 +641,7 @@ class BookingService:
             {"order_id": order.id, "type": type_, "assignee_id": assignee_id, "scheduled_for": scheduled_for},
             base_version=ONCE, authorize=authorize, create=create)
         if written.created:
+            await InspectionService(self.session, self.user).prepare(written.record, order)
             await record_event(self.session, order.id, "inspection_booked",
                                f"{TYPE_LABEL[type_]} booked for {assignee[0].display_name}"
                                + (f" on {scheduled_for.isoformat()}" if scheduled_for else ""),

@@ -511,3 +511,36 @@ def test_library_is_seeded_and_admins_edit_it(world) -> None:  # type: ignore[no
     assert world.admin.put("/api/defect-codes/W99", json=new).status_code == 201
     templates = world.inspector.get("/api/checklist-templates").json()
     assert templates[0]["items"][0]["label_zh"]
+
+
+def test_a_booking_is_a_ready_assignment(world) -> None:  # type: ignore[no-untyped-def]
+    order = world.orders[0]
+    booking_id = str(uuid.uuid4())
+    booked = world.supervisor.post(f"/api/orders/{order['id']}/inspections", json={
+        "id": booking_id, "type": "pre_shipment", "assignee_id": world.inspector.id})
+    assert booked.status_code == 201
+    ready = world.inspector.get(f"/api/inspections/{booking_id}").json()
+    # No packing list yet: the order's quantity, the plans, the checklist; no cartons to pick yet.
+    assert (ready["status"], ready["lot_size"], ready["cartons"]) == ("scheduled", 720, [])
+    assert ready["plans"]["major"]["sample_size"] == 80 and ready["checklist"]["code"] == "garment-final"
+
+    # The packing list arrives: the assignment follows it, and the phone learns it through the feed.
+    assert upload_packing_list(world.merchandiser, order).status_code == 201
+    ready = world.inspector.get(f"/api/inspections/{booking_id}").json()
+    assert ready["lot_size"] == 720 and len(ready["cartons"]) >= 8 and ready["carton_seed"]
+    feed = world.inspector.get("/api/sync/changes").json()["items"]
+    assert any(i["kind"] == "inspection" and i["record"]["cartons"] for i in feed)
+
+    # On site the inspector corrects the lot size: new plans, the same cartons. Sampling and assignee are staff's.
+    body = {"order_id": order["id"], "type": "pre_shipment", "version": ready["version"]}
+    corrected = world.inspector.put(f"/api/inspections/{booking_id}", json=body | {"lot_size": 1300})
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["plans"]["major"]["sample_size"] == 125
+    assert corrected.json()["carton_seed"] == ready["carton_seed"]
+    version = corrected.json()["version"]
+    for change in ({"aql_major": "6.5"}, {"aql_level": "S-1"}, {"assignee_id": world.other_inspector.id}):
+        problem = assert_problem(world.inspector.put(f"/api/inspections/{booking_id}",
+                                                     json=body | {"version": version} | change), 403)
+        assert problem["detail_zh"]
+    staff = world.supervisor.put(f"/api/inspections/{booking_id}", json=body | {"version": version, "aql_major": "1.5"})
+    assert staff.status_code == 200 and staff.json()["aql_major"] == "1.5"
