@@ -94,17 +94,27 @@ def _from_domain(exc: DomainError) -> ProblemDetailsException:
     return _problem(exc.status, exc.detail, kind=exc.kind, headers=exc.headers, detail_zh=exc.detail_zh, **exc.extra)
 
 
+# What the framework's own refusals say in 中文 (their English detail is the framework's, or set below).
+_HTTP_ZH = {
+    400: "请求无效：{detail}", 401: "请先登录，或会话已结束，请重新登录。", 403: "您的角色无权执行此操作。",
+    404: "找不到该地址。", 405: "该地址不支持此请求方法，请查阅 /schema 的接口文档。",
+    413: "请求体超过此接口允许的大小。", 415: "不支持该请求内容类型。", 429: "请求过于频繁，请稍后再试。",
+}
+
+
 def _from_http(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
         errors = [e for e in exc.extra if isinstance(e, dict)]
         detail = "; ".join(_describe(e) for e in errors) or str(exc.detail)
-        return _problem(400, detail, kind="validation", errors=errors)
+        # The field names and the validator's words stay as they are: they name what to fix.
+        return _problem(400, detail, kind="validation", errors=errors, detail_zh=f"请求内容有误：{detail}")
     detail = str(exc.detail)
     if exc.status_code == 413:
         detail = "The request body is larger than this endpoint accepts."
     elif exc.status_code == 405:
         detail = f"{detail}. Check the method against the API docs at /schema."
-    return _problem(exc.status_code, detail, headers=exc.headers)
+    detail_zh = _HTTP_ZH.get(exc.status_code, "请求未能完成：{detail}").format(detail=detail)
+    return _problem(exc.status_code, detail, headers=exc.headers, detail_zh=detail_zh)
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -134,7 +144,8 @@ def _from_database(exc: DBAPIError) -> ProblemDetailsException:
 
 def _from_unexpected(exc: Exception) -> ProblemDetailsException:
     log.exception("unhandled error", exc_info=exc)
-    return _problem(500, "Something went wrong on the server. Nothing was saved; please try again.")
+    return _problem(500, "Something went wrong on the server. Nothing was saved; please try again.",
+                    detail_zh="服务器出错，未保存任何内容，请重试。")
 
 
 def problem_body(exc: Exception) -> dict[str, Any]:

@@ -82,3 +82,43 @@ def test_health_says_when_the_database_is_unreachable(settings, tmp_path) -> Non
     broken = replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path}/missing/dir/db.sqlite3")
     with TestClient(create_app(broken)) as closed:
         assert_problem(closed.get("/health"), 503)
+
+
+def test_cli_migrate_says_what_it_did(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from api.cli import main as cli
+
+    path = tmp_path / "new" / "floorcheck.sqlite3"
+    monkeypatch.setenv("FLOORCHECK_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    assert cli(["migrate"]) == 0
+    first = capsys.readouterr().out
+    assert str(path) in first and "migrated from an empty database to 0008" in first
+    assert cli(["migrate"]) == 0
+    again = capsys.readouterr().out
+    assert "already at the latest migration, 0008" in again and "nothing to do" in again
+
+
+def test_cli_demo_prints_the_logins_every_time(settings, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from api.cli import main as cli
+    from api.demo import PASSWORD
+
+    monkeypatch.setenv("FLOORCHECK_DATABASE_URL", settings.database_url)
+    logins = [f"demo-{role}" for role in ("admin", "supervisor", "merchandiser", "inspector", "factory")]
+    assert cli(["demo"]) == 0
+    first = capsys.readouterr().out
+    assert "Demo data loaded" in first and PASSWORD in first and all(name in first for name in logins)
+    assert cli(["demo"]) == 0
+    again = capsys.readouterr().out
+    assert "already loaded" in again and PASSWORD in again and all(name in again for name in logins)
+
+
+def test_every_problem_carries_both_languages(client, admin) -> None:  # type: ignore[no-untyped-def]
+    answers = [
+        (admin.post("/api/customers", json={"code": 5}), 400),  # a body that does not validate
+        (client.get("/api/orders"), 401),  # no login
+        (admin.get("/api/nowhere"), 404),
+        (admin.delete("/api/auth/me"), 405),
+        (admin.post("/api/customers", content=b"{}", headers={"Content-Type": "text/plain"}), 415),
+    ]
+    for response, status in answers:
+        problem = assert_problem(response, status)
+        assert problem["detail_zh"], (status, problem)

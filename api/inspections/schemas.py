@@ -8,7 +8,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from api.inspections.lifecycle import SettableStatus
-from api.orders.schemas import CartonItemOut, OrderSummary
+from api.orders.schemas import CartonItemOut, OrderOut
 from api.schemas import Input, Output
 
 InspectionType = Literal["pre_production", "in_process", "pre_shipment", "container_loading"]
@@ -36,6 +36,12 @@ class BookingOut(Output):
     scheduled_for: date | None
     version: int
     created_at: datetime
+    # What came of it, for the order's list of inspections.
+    verdict: str | None = None
+    review_decision: str | None = None
+    submitted_at: datetime | None = None
+    reviewed_at: datetime | None = None
+    superseded_by_id: UUID | None = None
 
 
 class InspectionPut(Input):
@@ -238,10 +244,27 @@ class ScanIn(Input):
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
+SCAN_VERDICTS = """Every scan answers 201 (200 for a replay of the same scan id), whatever the verdict: read `verdict`.
+
+* `ok`: a picked carton, scanned for the first time (open it), or a unit that belongs to this order (and, when a \
+carton is open, to that carton). Go on.
+* `already_scanned`: this picked carton was scanned before. Nothing to do; do not count it twice.
+* `not_selected`: a carton of this order that was not picked. Put it back and open a picked carton.
+* `not_on_packing_list`: the code is on no packing list this user may see. Check the label, scan another code on it, \
+or type the code.
+* `other_order`: the code belongs to another order (named in `message`). Set the carton aside and tell the supervisor.
+* `bad_check_digit`: the code was misread or mistyped. Scan again or type it.
+* `gtin_mismatch`: the unit does not belong in the carton opened last. Record a finding (wrong packing).
+
+`message` / `message_zh` say the same to the inspector, in English and Simplified Chinese."""
+
+
 class ScanOut(Output):
     id: UUID
-    text: str
-    verdict: str
+    text: Annotated[str, msgspec.Meta(description="The code the verdict is about (for a photo: the one picked of "
+                                                  "the codes on the label).")]
+    verdict: Annotated[Literal["ok", "already_scanned", "not_selected", "not_on_packing_list", "other_order",
+                               "bad_check_digit", "gtin_mismatch"], msgspec.Meta(description=SCAN_VERDICTS)]
     message: str
     message_zh: str
     carton_id: UUID | None
@@ -249,6 +272,9 @@ class ScanOut(Output):
     order_line_id: UUID | None
     sku: str | None
     scanned_at: datetime
+    other_codes: Annotated[list[str], msgspec.Meta(
+        description="A photo scan: the other codes read on the label, which the verdict is not about.")] = \
+        msgspec.field(default_factory=list)
 
 
 class SignatureIn(Input):
@@ -323,7 +349,7 @@ class InspectionSummary(Output):
 class InspectionOut(Output):
     id: UUID
     version: int
-    order: OrderSummary
+    order: OrderOut  # with its lines: the phone checks units against them offline
     type: str
     status: str
     assignee_id: UUID | None

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api import aql
 from api.access import (
@@ -36,7 +37,7 @@ from api.inspections.switching import LotRecord, SeverityOutcome, SwitchState, s
 from api.orders.inspection_status import render as render_order_state
 from api.orders.inspection_status import state as order_state
 from api.orders.models import Carton, Customer, Factory, Order, OrderLine, PackingList
-from api.orders.schemas import carton_out, order_summary
+from api.orders.schemas import carton_out, order_out
 from api.orders.services import PackingListService
 from api.sync import CURRENT, ONCE, RecordKind, SyncProtocol
 
@@ -177,6 +178,9 @@ class InspectionService:
         iid = inspection.id
         customer = await self.session.get(Customer, order.customer_id)
         factory = await self.session.get(Factory, order.factory_id)
+        set_committed_value(order, "lines", list(await self.session.scalars(
+            select(OrderLine).where(OrderLine.order_id == order.id, OrderLine.deleted_at.is_(None))
+            .order_by(OrderLine.position))))
         picks_visible = may_see_picks(self.user, inspection)
         picked = await self.picked_cartons(inspection) if picks_visible else []
         contents = await PackingListService(self.session, self.user).with_items([c for _, c, _ in picked])
@@ -194,7 +198,7 @@ class InspectionService:
                     if inspection.checklist_template_id else None)
         spec = await self.session.get(SpecSheet, order.id)
         return InspectionOut(
-            id=iid, version=inspection.version, order=order_summary(order, customer, factory), type=inspection.type,
+            id=iid, version=inspection.version, order=order_out(order, customer, factory), type=inspection.type,
             status=inspection.status, assignee_id=inspection.assignee_id, scheduled_for=inspection.scheduled_for,
             revision_of_id=inspection.revision_of_id, superseded_by_id=inspection.superseded_by_id,
             lot_size=inspection.lot_size, aql_level=inspection.aql_level, aql_critical=inspection.aql_critical,

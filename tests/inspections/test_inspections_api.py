@@ -544,3 +544,11 @@ def test_a_booking_is_a_ready_assignment(world) -> None:  # type: ignore[no-unty
         assert problem["detail_zh"]
     staff = world.supervisor.put(f"/api/inspections/{booking_id}", json=body | {"version": version, "aql_major": "1.5"})
     assert staff.status_code == 200 and staff.json()["aql_major"] == "1.5"
+
+
+def test_the_order_shows_its_inspections_outcome_and_an_inspection_carries_the_order_lines(world, psi) -> None:  # type: ignore[no-untyped-def]
+    assert len(psi["order"]["lines"]) == 6 and psi["order"]["total_quantity"] == 720
+    submitted(world, psi, major=6)
+    listed = world.merchandiser.get(f"/api/orders/{psi['order']['id']}/inspections").json()
+    mine = next(i for i in listed if i["id"] == psi["id"])
+    assert (mine["verdict"], mine["review_decision"], mine["submitted_at"] is not None) == ("fail", None, True)
