@@ -30,7 +30,8 @@ def test_every_gtin_check_digit_is_validated(world, bad) -> None:  # type: ignor
     body = order_body(world.customers[0]["id"], world.factories[0]["id"], "PO-X")
     body["lines"][2]["gtin"] = bad
     problem = assert_problem(world.admin.post("/api/orders", json=body), 422)
-    assert problem["field"] == "gtin" and bad in problem["detail"]
+    assert (problem["field"], problem["line"]) == ("lines[2].gtin", 2) and bad in problem["detail"]
+    assert problem["detail"].startswith("Line 3: ") and problem["detail_zh"].startswith("第 3 行")
     assert world.admin.get("/api/orders?q=PO-X").json()["total"] == 0  # nothing half-written
 
 
