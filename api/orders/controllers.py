@@ -6,8 +6,9 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar.di import NamedDependency, Provide
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
@@ -19,8 +20,8 @@ from api.orders.models import Customer, Factory
 from api.orders.schemas import (
     CartonLookupOut, CustomerIn, CustomerOut, CustomerPatch, EventOut, FactoryIn, FactoryOut, FactoryPatch,
     OrderCreate, OrderLineIn, OrderLineOut, OrderLinePatch, OrderOut, OrderPatch, OrderStatus, OrderSummary,
-    PackingListDetail, PackingListOut, carton_out, customer_out, event_out, factory_out, line_out, order_out,
-    order_summary, packing_list_fields,
+    PackingListDetail, PackingListOut, PackingListPreview, carton_out, customer_out, event_out, factory_out,
+    line_out, order_out, order_summary, packing_list_fields, packing_list_preview,
 )
 from api.orders.services import CatalogueService, OrderFilters, OrderService, PackingListService
 from api.schemas import Page, changes
@@ -166,13 +167,19 @@ class PackingListController(Controller):
     tags = ["orders"]
     dependencies = SERVICES
 
-    @post("/{order_id:uuid}/packing-list", operation_id="importPackingList", opt={"body": "multipart"})
+    @post("/{order_id:uuid}/packing-list", operation_id="importPackingList", opt={"body": "multipart"},
+          responses={200: ResponseSpec(PackingListPreview, description="With dry_run=true: nothing is stored.")})
     async def import_packing_list(
         self, order_id: FromPath[UUID], data: MultipartBody[PackingListUpload], packing_lists: PackingListServiceDep,
-    ) -> PackingListOut:
+        dry_run: FromQuery[bool] = False,
+    ) -> Response[PackingListOut | PackingListPreview]:
+        """`?dry_run=true` answers what the import would give (200) and stores nothing."""
         content = await data.file.read()
+        if dry_run:
+            preview = await packing_lists.preview(order_id, data.file.filename or "", content)
+            return Response(packing_list_preview(preview), status_code=200)
         packing_list = await packing_lists.import_file(order_id, data.file.filename or "", content, data.reason)
-        return PackingListOut(**packing_list_fields(packing_list))
+        return Response(PackingListOut(**packing_list_fields(packing_list)), status_code=201)
 
     @get("/{order_id:uuid}/packing-list", operation_id="getPackingList")
     async def packing_list(self, order_id: FromPath[UUID], packing_lists: PackingListServiceDep) -> PackingListDetail:

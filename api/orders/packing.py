@@ -1,4 +1,4 @@
-"""Reading a packing list (装箱单) from CSV or XLSX and checking it, all or nothing.
+"""Reading a packing list (装箱单) from CSV, XLSX or old XLS and checking it, all or nothing.
 
 Pure: bytes in, cartons or a list of row/column errors out. No database, no HTTP.
 """
@@ -9,7 +9,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -18,18 +18,26 @@ from api.barcodes import gs1
 # Normalised header spelling → column. Real lists come in English and Chinese, with units and dots.
 ALIASES: dict[str, tuple[str, ...]] = {
     "carton": ("carton", "cartonno", "cartonnumber", "cartonnos", "ctn", "ctnno", "ctnnos", "ctnnumber",
-               "cartons", "cartonrange", "箱号", "箱號", "件号", "箱序号"),
+               "cartons", "cartonrange", "cartonnumbers", "ctnnumbers", "cno", "cnos", "boxno", "boxnumber",
+               "pkgno", "packageno", "箱号", "箱號", "件号", "箱序号", "箱号码", "箱號碼", "纸箱号", "外箱号", "箱号范围"),
     "barcode": ("barcode", "cartonbarcode", "sscc", "label", "cartonlabel", "cartoncode", "labelbarcode",
                 "箱码", "条码", "条形码", "箱条码", "外箱条码", "箱唛条码"),
     "sku": ("sku", "item", "itemno", "itemnumber", "article", "articleno", "货号", "商品编码", "sku号"),
     "colour": ("colour", "color", "colourname", "colorname", "颜色", "顏色", "色号"),
     "size": ("size", "尺码", "码数", "尺碼"),
     "qty": ("qty", "quantity", "qtyperctn", "qtyctn", "pcsctn", "pcsperctn", "pcspercarton", "qtypercarton",
-            "unitsperctn", "pcs", "pieces", "数量", "每箱数量", "件数", "装箱数", "每箱件数"),
-    "net": ("nw", "netweight", "netwt", "净重", "每箱净重"),
-    "gross": ("gw", "grossweight", "grosswt", "毛重", "每箱毛重"),
-    "dims": ("dimensions", "dimension", "meas", "measurement", "cartonsize", "ctnsize", "cartondimensions",
-             "尺寸", "外箱尺寸", "箱规", "纸箱尺寸", "箱子尺寸"),
+            "unitsperctn", "pcs", "pieces", "数量", "每箱数量", "件数", "装箱数", "每箱件数",
+            "pcscarton", "qtycarton", "piecescarton", "piecesperctn", "piecespercarton", "quantitypercarton",
+            "quantityperctn", "qtyperbox", "qtybox", "pcsbox", "pcsperbox", "unitsctn", "unitspercarton", "packqty",
+            "件数箱", "件箱", "数量箱", "每箱数", "每箱个数", "装箱数量", "入数", "箱入数", "數量", "件數", "每箱件數"),
+    "net": ("nw", "netweight", "netwt", "nwctn", "nwperctn", "netweightperctn", "netwtctn", "净重", "每箱净重",
+            "单箱净重", "淨重", "每箱淨重"),
+    "gross": ("gw", "grossweight", "grosswt", "gwctn", "gwperctn", "grossweightperctn", "grosswtctn", "毛重",
+              "每箱毛重", "单箱毛重"),
+    "dims": ("dimensions", "dimension", "meas", "measurement", "measurements", "cartonsize", "ctnsize",
+             "cartondimensions", "cartonmeasurement", "ctnmeas", "ctnmeasurement", "ctndimensions", "lxwxh", "lwh",
+             "尺寸", "外箱尺寸", "箱规", "纸箱尺寸", "箱子尺寸", "外箱规格", "纸箱规格", "外箱尺码", "长宽高", "长x宽x高",
+             "长*宽*高"),
     "length": ("l", "length", "长"),
     "width": ("w", "width", "宽"),
     "height": ("h", "height", "高"),
@@ -39,6 +47,25 @@ _UNIT = re.compile(r"[（(\[]([^）)\]]*)[）)\]]")
 _RANGE = re.compile(r"^\s*(\d+)(?:\.0)?\s*(?:[-~–—至到]\s*(\d+)(?:\.0)?)?\s*$")
 _DIMS = re.compile(r"^\s*([\d.]+)\s*[x×*X]\s*([\d.]+)\s*[x×*X]\s*([\d.]+)\s*(cm|mm|in|inch|\")?\s*$", re.I)
 _FOOTER = ("total", "合计", "總計", "总计", "小计")
+# A row that states the list's totals: checked against the rows above it, never read as a carton.
+_TOTAL = ("total", "grandtotal", "合计", "合計", "总计", "總計")
+# A unit written after a quantity: pieces, sets, pairs (件 套 双 个 条).
+_QTY = re.compile(r"^\s*([\d,]+(?:\.0+)?)\s*(?:pcs|pc|pieces|piece|sets|set|prs|pairs|pair|件|套|双|雙|个|個|条|條)?\.?\s*$",
+                  re.IGNORECASE)
+_HEADER_UNITS = {"kgs": "kg", "kg": "kg", "公斤": "kg", "lbs": "lbs", "lb": "lbs", "cm": "cm", "mm": "mm",
+                 "pcs": "", "件": ""}
+# How the headers are spelled in the answer when none is found (English / 中文).
+KNOWN_HEADERS = {
+    "carton": ("Carton No. / CTN No. / C/No.", "箱号 / 件号"),
+    "qty": ("Qty / Qty/Ctn / Pcs/Ctn / Quantity", "数量 / 件数/箱 / 每箱件数 / 装箱数"),
+    "sku": ("SKU / Item No. / Article", "货号 / 商品编码"),
+    "colour": ("Colour / Color", "颜色 / 色号"),
+    "size": ("Size", "尺码 / 码数"),
+    "barcode": ("Barcode / SSCC / Label", "条码 / 箱码"),
+    "net": ("N.W. / Net Weight", "净重 / 每箱净重"),
+    "gross": ("G.W. / Gross Weight", "毛重 / 每箱毛重"),
+    "dims": ("Meas / Measurement / Carton Size / L x W x H", "尺寸 / 外箱尺寸 / 箱规"),
+}
 LB_TO_KG = Decimal("0.45359237")
 MAX_CARTONS = 200_000
 
@@ -71,6 +98,8 @@ class RowError:
     column: str
     message: str
     message_zh: str
+    stated: str | None = None  # a total row's figure, when it disagrees with the rows
+    computed: str | None = None  # what the rows add up to
 
 
 class PackingListInvalid(Exception):
@@ -83,6 +112,8 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
     """Rows of text cells from a CSV (UTF-8 or GBK, as Chinese Excel saves it) or an XLSX file."""
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data)
+    if data[:8] == OLE2:
+        return _read_xls(data)
     if filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
         raise PackingListInvalid([RowError(0, "", "The file is not a readable XLSX workbook.",
                                            "文件不是有效的 XLSX 工作簿。")])
@@ -116,6 +147,43 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     return rows
 
 
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old Excel 97-2003 .xls (or another Office file)
+
+
+def _read_xls(data: bytes) -> list[list[str]]:
+    save_as = ("The old .xls workbook cannot be read{why}. Open it in Excel or WPS and save it as .xlsx "
+               "(Excel Workbook), then import that.")
+    save_as_zh = "无法读取该 .xls 旧格式工作簿。请用 Excel 或 WPS 打开并另存为 .xlsx（Excel 工作簿）后再导入。"
+    try:
+        import xlrd
+    except ImportError:  # pragma: no cover - xlrd is a dependency
+        raise PackingListInvalid([RowError(0, "", save_as.format(why=""), save_as_zh)]) from None
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
+        sheet = book.sheet_by_index(0)
+        rows = [[_xls_cell(book, cell) for cell in sheet.row(index)] for index in range(sheet.nrows)]
+    except Exception as exc:  # noqa: BLE001 - xlrd raises many kinds on a damaged or encrypted file
+        raise PackingListInvalid([RowError(0, "", save_as.format(why=f" ({exc})"), save_as_zh)]) from None
+    book.release_resources()
+    return rows
+
+
+def _xls_cell(book: object, cell: object) -> str:
+    import xlrd
+
+    kind, value = cell.ctype, cell.value  # type: ignore[attr-defined]
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate.xldate_as_datetime(value, book.datemode).isoformat()  # type: ignore[attr-defined]
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return str(value)
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return str(bool(value))
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+        return ""
+    return _xlsx_cell(value)
+
+
 def _xlsx_cell(value: object) -> str:
     if value is None:
         return ""
@@ -133,6 +201,11 @@ def normalise_header(cell: str) -> tuple[str, str]:
     unit = unit_match.group(1).strip().lower() if unit_match else ""
     name = _UNIT.sub("", cell).lower()
     name = re.sub(r"[\s._/#:：\-]+", "", name)
+    if name not in _COLUMN_OF:
+        # A unit written without brackets: 'N.W.KGS', '净重KG', 'Qty pcs'.
+        for suffix, suffix_unit in _HEADER_UNITS.items():
+            if name.endswith(suffix) and name[: -len(suffix)] in _COLUMN_OF:
+                return _COLUMN_OF[name[: -len(suffix)]], unit or suffix_unit
     return _COLUMN_OF.get(name, ""), unit
 
 
@@ -145,18 +218,41 @@ def _find_header(rows: Sequence[Sequence[str]]) -> tuple[int, dict[str, tuple[in
                 columns[column] = (position, str(cell), unit)
         if "carton" in columns and "qty" in columns:
             return index, columns
+    seen = [(number, row) for number, row in enumerate(rows[:30], 1) if any(str(c).strip() for c in row)][:5]
+    cells = [(number, " | ".join(_short(c) for c in row if str(c).strip())[:120]) for number, row in seen]
+    preview = "; ".join(f"row {number}: {text}" for number, text in cells) or "the file has no rows"
+    preview_zh = "；".join(f"第 {number} 行：{text}" for number, text in cells) or "文件中没有任何行"
+    known = "; ".join(f"{column}: {en}" for column, (en, _) in KNOWN_HEADERS.items())
+    known_zh = "；".join(zh for _, zh in KNOWN_HEADERS.values())
     raise PackingListInvalid([RowError(
         0, "", "No header row found: the list needs at least a carton number column (Carton No. / 箱号) "
-               "and a quantity column (Qty / 数量).",
-        "未找到表头：至少需要箱号列和数量列。")])
+               f"and a quantity column (Qty / 数量). The first rows read: {preview}. Known headers: {known}.",
+        f"未找到表头：至少需要箱号列（箱号）和数量列（数量）。读取到的前几行：{preview_zh}。可识别的表头：{known_zh}。")])
 
 
-def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], po_number: str) -> list[CartonSpec]:
-    """Turn the table into cartons; raise PackingListInvalid listing every bad row and column."""
+def _short(cell: object, width: int = 20) -> str:
+    text = str(cell).strip()
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], po_number: str,
+                       colour_aliases: Mapping[str, str] | None = None) -> list[CartonSpec]:
+    """Turn the table into cartons; raise PackingListInvalid listing every bad row and column.
+
+    `colour_aliases` are the customer's other names for the order's colours ({"黑色": "Black"}).
+    """
     header_index, columns = _find_header(rows)
+    aliases = {k.strip().lower(): v.strip().lower() for k, v in (colour_aliases or {}).items()}
+
+    def colour_key(text: str) -> str:
+        key = text.strip().lower()
+        return aliases.get(key, key)
+
     by_sku = {line.sku.strip().lower(): line for line in lines}
-    by_assortment = {(line.colour.strip().lower(), line.size.strip().lower()): line for line in by_sku.values()}
+    by_assortment = {(colour_key(line.colour), line.size.strip().lower()): line for line in by_sku.values()}
+    colours = {colour for colour, _ in by_assortment}
     errors: list[RowError] = []
+    totals = _Totals()
     cartons: list[CartonSpec] = []
     numbers: dict[int, int] = {}
     barcodes: dict[str, int] = {}
@@ -174,14 +270,24 @@ def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], 
         if not any(str(c).strip() for c in row):
             continue
         first = next(str(c).strip().lower() for c in row if str(c).strip())
+        if _is_total(cell(row, "carton")) or _is_total(str(row[0]) if row else "") or _is_total(first):
+            if not errors:
+                totals.check(row, row_no, cell, columns, errors)
+            break
         if first.startswith(_FOOTER):
             break
-        line = _resolve_line(cell(row, "sku"), cell(row, "colour"), cell(row, "size"), by_sku, by_assortment)
-        if line is None:
+        line = _resolve_line(cell(row, "sku"), colour_key(cell(row, "colour")), cell(row, "size"), by_sku,
+                             by_assortment)
+        if line is None and not cell(row, "sku") and colour_key(cell(row, "colour")) not in colours:
+            what = cell(row, "colour")
+            err(row_no, "colour", f"Unknown colour {what!r}: no line of this order has it. Add it to the "
+                                  "customer's colour aliases if it is another name for an order colour.",
+                f"未知的颜色「{what}」：本订单没有该颜色。如果它是订单颜色的别名，请在客户的颜色别名中添加。")
+        elif line is None:
             what = cell(row, "sku") or f"{cell(row, 'colour')} / {cell(row, 'size')}"
             err(row_no, "sku" if "sku" in columns else "colour",
                 f"Unknown SKU {what!r}: it is not a line of this order.", f"未知的 SKU「{what}」：不在本订单中。")
-        qty = _whole(cell(row, "qty"))
+        qty = _quantity(cell(row, "qty"))
         if qty is None or qty <= 0:
             err(row_no, "qty", f"Quantity {cell(row, 'qty')!r} is not a whole number above 0.",
                 f"数量「{cell(row, 'qty')}」不是大于 0 的整数。")
@@ -193,6 +299,7 @@ def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], 
             elif line and qty:
                 for spec in group:
                     spec.items.append((line.key, qty))
+            totals.add_row(qty, len(group), None, None, new_cartons=False)
             continue
         match = _RANGE.match(carton_cell)
         if not match:
@@ -211,6 +318,7 @@ def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], 
         dims = _dimensions(row, row_no, cell, columns, err)
         codes = _barcodes(cell(row, "barcode"), start, count, po_number, row_no, err)
         group = []
+        totals.add_row(qty, count, *_raw_weights(row, cell))
         for offset in range(count):
             number = start + offset
             if number in numbers:
@@ -243,6 +351,83 @@ def _resolve_line(sku: str, colour: str, size: str, by_sku: dict[str, LineRef],
     if sku:
         return by_sku.get(sku.lower())
     return by_assortment.get((colour.lower(), size.lower()))
+
+
+def _is_total(text: str) -> bool:
+    return re.sub(r"[\s:：]+", "", text.lower()).startswith(_TOTAL)
+
+
+def _quantity(text: str) -> int | None:
+    """A whole number of pieces, perhaps with its unit: '12', '1,200', '12件', '12 pcs', '12 套'."""
+    match = _QTY.match(text)
+    return _whole(match.group(1)) if match else None
+
+
+def _raw_weights(row, cell) -> tuple[Decimal | None, Decimal | None]:  # type: ignore[no-untyped-def]
+    """The row's weights as written (the column's own unit), for checking a total row."""
+    return (_decimal(cell(row, "net")) if cell(row, "net") else None,
+            _decimal(cell(row, "gross")) if cell(row, "gross") else None)
+
+
+@dataclass
+class _Totals:
+    """What the rows add up to, both per carton (a range counts each carton) and as the cells are written."""
+
+    pieces: int = 0
+    cells: int = 0
+    cartons: int = 0
+    weights: dict[str, list[Decimal]] = field(default_factory=lambda: {"net": [Decimal(0), Decimal(0)],
+                                                                          "gross": [Decimal(0), Decimal(0)]})
+
+    def add_row(self, qty: int | None, count: int, net: Decimal | None, gross: Decimal | None, *,
+                new_cartons: bool = True) -> None:
+        """`count` cartons hold `qty` each; a merged carton cell adds to cartons counted already."""
+        self.pieces += (qty or 0) * count
+        self.cells += qty or 0
+        self.cartons += count if new_cartons else 0
+        for column, value in (("net", net), ("gross", gross)):
+            if value is not None:
+                self.weights[column][0] += value * count
+                self.weights[column][1] += value
+
+    def check(self, row, row_no, cell, columns, errors: list[RowError]) -> None:  # type: ignore[no-untyped-def]
+        def differs(column: str, what: str, what_zh: str, stated: Decimal, computed: Decimal, also: Decimal,
+                    tolerance: Decimal = Decimal(0)) -> None:
+            if abs(stated - computed) <= tolerance or abs(stated - also) <= tolerance:
+                return
+            header = columns[column][1]
+            errors.append(RowError(
+                row_no, header, f"The total row says {_figure(stated)} {what} in {header!r}, but the rows above "
+                                f"add up to {_figure(computed)}. Correct the rows or the total.",
+                f"合计行「{header}」为 {_figure(stated)}，但上面各行相加为 {_figure(computed)}{what_zh}。请核对明细或合计。",
+                stated=_figure(stated), computed=_figure(computed)))
+
+        qty_text = cell(row, "qty")
+        if qty_text:
+            stated = _quantity(qty_text)
+            if stated is None:
+                errors.append(RowError(row_no, columns["qty"][1], f"The total {qty_text!r} is not a whole number.",
+                                       f"合计数量「{qty_text}」不是整数。"))
+            else:
+                differs("qty", "pieces", " 件", Decimal(stated), Decimal(self.pieces), Decimal(self.cells))
+        carton_text = cell(row, "carton")
+        if carton_text and not _is_total(carton_text):
+            stated = _quantity(re.sub(r"(ctns?|cartons?|箱)\.?\s*$", "", carton_text, flags=re.IGNORECASE).strip())
+            if stated is not None:
+                differs("carton", "cartons", " 箱", Decimal(stated), Decimal(self.cartons), Decimal(self.cartons))
+        for column in ("net", "gross"):
+            text = cell(row, column)
+            if not text:
+                continue
+            stated_weight = _decimal(text)
+            per_carton, as_written = self.weights[column]
+            if stated_weight is not None:
+                differs(column, "kg" if "lb" not in columns[column][2] else "lbs", "", stated_weight, per_carton,
+                        as_written, tolerance=max(Decimal("0.1"), per_carton * Decimal("0.005")))
+
+
+def _figure(value: Decimal) -> str:
+    return f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
 def _whole(text: str) -> int | None:

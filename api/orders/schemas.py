@@ -33,20 +33,27 @@ class AqlPatchFields(msgspec.Struct, kw_only=True):
     aql_minor: str | None | UnsetType = UNSET
 
 
+# The customer's own names for the order colours, as factories write them: {"黑色": "Black"}.
+ColourAliases = Annotated[dict[str, str], msgspec.Meta(max_length=500)]
+
+
 class CustomerIn(AqlFields, Input):
     code: Text40
     name: Name
+    colour_aliases: ColourAliases = {}
 
 
 class CustomerPatch(AqlPatchFields, Input):
     code: Text40 | UnsetType = UNSET
     name: Name | UnsetType = UNSET
+    colour_aliases: ColourAliases | UnsetType = UNSET  # replaces the whole map
 
 
 class CustomerOut(AqlFields, Output):
     id: UUID
     code: str
     name: str
+    colour_aliases: dict[str, str] = {}
 
 
 class FactoryIn(Input):
@@ -199,6 +206,44 @@ class PackingListDetail(PackingListOut):
     cartons: list[CartonOut]
 
 
+class PackingLineChange(Output):
+    """One order line: what the current list packs, what the new file would pack, and the change."""
+
+    order_line_id: UUID
+    sku: str
+    colour: str
+    size: str
+    current_packed: int
+    packed: int
+    difference: int
+
+
+class CartonPreview(Output):
+    number: int
+    barcode: str
+    net_kg: float | None
+    gross_kg: float | None
+    length_cm: float | None
+    width_cm: float | None
+    height_cm: float | None
+    items: list[CartonItemOut]
+
+
+class PackingListPreview(Output):
+    """The answer of a dry run: the file read and reconciled, compared with the current list; nothing stored."""
+
+    dry_run: bool
+    order_id: UUID
+    filename: str
+    version: int  # the version an import would become
+    replaces_version: int | None
+    carton_count: int
+    total_quantity: int
+    reconciliation: dict[str, Any]
+    changes: list[PackingLineChange]
+    cartons: list[CartonPreview]
+
+
 class CartonLookupOut(Output):
     carton: CartonOut
     order: OrderSummary
@@ -255,6 +300,17 @@ def carton_out(carton: Any, items: list[tuple[Any, Any]]) -> CartonOut:
         items=[CartonItemOut(order_line_id=line.id, sku=line.sku, colour=line.colour, size=line.size,
                              quantity=item.quantity) for item, line in items],
     )
+
+
+def packing_list_preview(preview: dict[str, Any]) -> PackingListPreview:
+    cartons = [CartonPreview(
+        number=spec.number, barcode=spec.barcode, net_kg=spec.net_kg, gross_kg=spec.gross_kg,
+        length_cm=spec.length_cm, width_cm=spec.width_cm, height_cm=spec.height_cm,
+        items=[CartonItemOut(order_line_id=line.id, sku=line.sku, colour=line.colour, size=line.size,
+                             quantity=quantity) for line, quantity in items],
+    ) for spec, items in preview["cartons"]]
+    return PackingListPreview(dry_run=True, **{**preview, "cartons": cartons,
+                                               "changes": [PackingLineChange(**c) for c in preview["changes"]]})
 
 
 def packing_list_fields(p: Any) -> dict[str, Any]:

@@ -44,14 +44,34 @@ def check_aql_fields(values: dict[str, Any]) -> None:
             raise Invalid(f"{name}: {exc}", detail_zh=f"{name} 无效。", field=name) from None
 
 
-def check_gtin(gtin: str | None) -> str | None:
+def check_gtin(gtin: str | None, line_index: int | None = None) -> str | None:
+    """The GTIN as stored; `line_index` names the order line it came with (0-based, as in the body)."""
     if gtin is None or not gtin.strip():
         return None
     gtin = gtin.strip().replace(" ", "")
     if not gs1.is_valid_gtin(gtin):
-        raise Invalid(f"GTIN {gtin} is not valid: it needs 8, 12, 13 or 14 digits and a correct check digit.",
-                      detail_zh=f"GTIN {gtin} 无效：须为 8、12、13 或 14 位且校验位正确。", field="gtin")
+        where, where_zh = (f"Line {line_index + 1}: ", f"第 {line_index + 1} 行：") if line_index is not None else ("", "")
+        raise Invalid(f"{where}GTIN {gtin} is not valid: it needs 8, 12, 13 or 14 digits and a correct check digit.",
+                      detail_zh=f"{where_zh}GTIN {gtin} 无效：须为 8、12、13 或 14 位且校验位正确。",
+                      field="gtin" if line_index is None else f"lines[{line_index}].gtin", line=line_index)
     return gtin
+
+
+def check_colour_aliases(aliases: dict[str, str] | None) -> dict[str, str]:
+    """{"黑色": "Black"}, trimmed; one meaning per name however it is capitalised."""
+    cleaned: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for name, colour in (aliases or {}).items():
+        name, colour = name.strip(), colour.strip()
+        if not name or not colour or len(name) > 80 or len(colour) > 80:
+            raise Invalid("colour_aliases: every name and colour needs 1 to 80 characters.",
+                          detail_zh="颜色别名：名称和颜色都需要 1 到 80 个字符。", field="colour_aliases")
+        if name.lower() in seen:
+            raise Invalid(f"colour_aliases: {name!r} is given twice ({seen[name.lower()]!r}).",
+                          detail_zh=f"颜色别名：「{name}」重复。", field="colour_aliases")
+        seen[name.lower()] = name
+        cleaned[name] = colour
+    return cleaned
 
 
 class CatalogueService:
@@ -81,6 +101,8 @@ class CatalogueService:
 
     async def save(self, item: Any, values: dict[str, Any]) -> Any:
         check_aql_fields(values)
+        if "colour_aliases" in values:
+            values = {**values, "colour_aliases": check_colour_aliases(values["colour_aliases"])}
         changed = item.id is not None and any(getattr(item, name) != value for name, value in values.items())
         async with unique_or(self.session, Conflict(f"A {self.noun} with code {values.get('code')!r} exists already.",
                                                      detail_zh="编码已存在。", field="code")):
@@ -187,7 +209,7 @@ class OrderService:
         await self._check_refs(values)
         order = Order(id=new_id(), **values, lines=[])
         for position, line in enumerate(lines):
-            order.lines.append(OrderLine(position=position, **{**line, "gtin": check_gtin(line.get("gtin"))}))
+            order.lines.append(OrderLine(position=position, **{**line, "gtin": check_gtin(line.get("gtin"), position)}))
         self._check_unique_skus(order.lines)
         async with unique_or(self.session, self._po_taken(values.get("po_number"))):
             self.session.add(order)
@@ -326,22 +348,54 @@ class PackingListService:
         self.session = session
         self.user = user
 
-    async def import_file(self, order_id: uuid.UUID, filename: str, data: bytes,
-                          reason: str | None = None) -> PackingList:
-        # Locked: a line removed meanwhile (OrderService.delete_line) must not be packed by this import.
-        order = await visible_order(self.session, self.user, order_id, lock=True)
+    async def _read(self, order_id: uuid.UUID, filename: str, data: bytes, *,
+                    lock: bool) -> tuple[Order, list[OrderLine], list[CartonSpec]]:
+        order = await visible_order(self.session, self.user, order_id, lock=lock)
         require_staff(self.user)
         # Only live lines are matched and reconciled: a removed line is not on the order any more.
         lines = list(await self.session.scalars(
             select(OrderLine).where(OrderLine.order_id == order.id, OrderLine.deleted_at.is_(None))
             .order_by(OrderLine.position)))
         refs = [LineRef(str(line.id), line.sku, line.colour, line.size) for line in lines]
+        aliases = await self.session.scalar(select(Customer.colour_aliases).where(Customer.id == order.customer_id))
         try:
-            cartons = await anyio.to_thread.run_sync(_parse, filename, data, refs, order.po_number)
+            cartons = await anyio.to_thread.run_sync(_parse, filename, data, refs, order.po_number, aliases or {})
         except PackingListInvalid as exc:
             raise Invalid(f"The packing list has {len(exc.errors)} problem(s); nothing was imported.",
                           detail_zh=f"装箱单有 {len(exc.errors)} 处错误，未导入任何内容。",
                           errors=[asdict(e) for e in exc.errors]) from None
+        return order, lines, cartons
+
+    async def preview(self, order_id: uuid.UUID, filename: str, data: bytes) -> dict[str, Any]:
+        """What importing the file would give, against the current list; nothing is stored."""
+        order, lines, cartons = await self._read(order_id, filename, data, lock=False)
+        packed: dict[str, int] = {}
+        for spec in cartons:
+            for line_key, quantity in spec.items:
+                packed[line_key] = packed.get(line_key, 0) + quantity
+        previous = await self.current(order.id)
+        before: dict[str, int] = {}
+        if previous:
+            rows = await self.session.execute(
+                select(CartonItem.order_line_id, func.sum(CartonItem.quantity))
+                .join(Carton, Carton.id == CartonItem.carton_id)
+                .where(Carton.packing_list_id == previous.id).group_by(CartonItem.order_line_id))
+            before = {str(line_id): int(total) for line_id, total in rows}
+        by_key = {str(line.id): line for line in lines}
+        changes = [{"order_line_id": line.id, "sku": line.sku, "colour": line.colour, "size": line.size,
+                    "current_packed": before.get(str(line.id), 0), "packed": packed.get(str(line.id), 0),
+                    "difference": packed.get(str(line.id), 0) - before.get(str(line.id), 0)} for line in lines]
+        return {"order_id": order.id, "filename": filename[:255],
+                "version": (previous.version + 1) if previous else 1,
+                "replaces_version": previous.version if previous else None,
+                "carton_count": len(cartons), "total_quantity": sum(packed.values()),
+                "reconciliation": reconcile(lines, packed, len(cartons)), "changes": changes,
+                "cartons": [(spec, [(by_key[key], quantity) for key, quantity in spec.items]) for spec in cartons]}
+
+    async def import_file(self, order_id: uuid.UUID, filename: str, data: bytes,
+                          reason: str | None = None) -> PackingList:
+        # Locked: a line removed meanwhile (OrderService.delete_line) must not be packed by this import.
+        order, lines, cartons = await self._read(order_id, filename, data, lock=True)
         previous = await self.current(order.id)
         packing_list = PackingList(id=new_id(), order_id=order.id, version=(previous.version + 1) if previous else 1,
                                    filename=filename[:255], imported_by_id=self.user.id, imported_at=utcnow())
@@ -424,8 +478,9 @@ class PackingListService:
         return [(c, by_carton[c.id]) for c in cartons]
 
 
-def _parse(filename: str, data: bytes, refs: list[LineRef], po_number: str) -> list[CartonSpec]:
-    return parse_packing_list(read_table(filename, data), refs, po_number)
+def _parse(filename: str, data: bytes, refs: list[LineRef], po_number: str,
+           colour_aliases: dict[str, str]) -> list[CartonSpec]:
+    return parse_packing_list(read_table(filename, data), refs, po_number, colour_aliases)
 
 
 def carton_code(text: str) -> str:
