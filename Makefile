@@ -1,19 +1,30 @@
 VENV  := .venv
 PY    := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PYPROJECT_SUM := $(shell cksum pyproject.toml | cut -d' ' -f1)
+# One install stamp per need, so `make run` and `make test` do not undo each other: running needs the app
+# only (`pip install -e .`); the tests also need the test extras (`.[test]`: pytest, Playwright …).
+RUN_STAMP  := $(VENV)/.installed-run-$(PYPROJECT_SUM)
+STAMP      := $(VENV)/.installed-test-$(PYPROJECT_SUM)
 # Test processes (pytest-xdist), one per core of the 2-core machines; 0 runs in one process (e.g. for --pdb).
 PYTEST_WORKERS ?= 2
 
 .PHONY: run test bench migrate demo clean
 
+$(RUN_STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	rm -f $(VENV)/.installed-run-* $(VENV)/.installed-[0-9]* && touch $@
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
-	rm -f $(VENV)/.installed-* && touch $@
+	rm -f $(VENV)/.installed-test-* $(VENV)/.installed-[0-9]* && touch $@
 
-## make run: install everything, migrate var/floorcheck.sqlite3, load demo data once, serve on :8000
-run: $(STAMP)
+## make run: install what running needs (not the test extras), migrate var/floorcheck.sqlite3, load demo data
+## once (it prints the logins every time), serve on :8000
+run: $(RUN_STAMP)
 	scripts/system-deps
 	$(VENV)/bin/floorcheck migrate
 	$(VENV)/bin/floorcheck demo

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -62,6 +63,32 @@ def _users(args: argparse.Namespace, settings: Settings) -> None:
     asyncio.run(_with_session(settings, work))
 
 
+async def _revision(url: str) -> str | None:
+    """The Alembic revision the database is at (None for one never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        return None  # connecting would create the file (and fail where its folder does not exist yet)
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    finally:
+        await engine.dispose()
+
+
+def _where(url: str) -> str:
+    """The database, for a person: its file or its host and name, never its password."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or "in-memory SQLite"
+    return f"{parsed.host or 'localhost'}{f':{parsed.port}' if parsed.port else ''}/{parsed.database}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="floorcheck", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,7 +125,14 @@ def main(argv: list[str] | None = None) -> int:
             uvicorn.run(create_app(settings), host=args.host, port=args.port, ssl_certfile=args.ssl_certfile,
                         ssl_keyfile=args.ssl_keyfile, proxy_headers=True)
         elif args.command == "migrate":
+            before = asyncio.run(_revision(settings.database_url))
             migrate(settings.database_url)
+            after = asyncio.run(_revision(settings.database_url))
+            where = _where(settings.database_url)
+            if before == after:
+                print(f"{where}: already at the latest migration, {after}; nothing to do.")
+            else:
+                print(f"{where}: migrated from {before or 'an empty database'} to {after}.")
         elif args.command == "demo":
             from api.demo import load_demo
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import api.inspections.reactions  # noqa: F401 - inspections react to order events (api/events.py)
-from api.auth.models import Role
+from api.auth.models import Role, User
 from api.auth.services import UserService
 from api.barcodes import gs1
 from api.inspections.services import BookingService
@@ -60,9 +60,27 @@ def packing_csv(lines: list[dict[str, Any]], per_carton: int, first_serial: int)
     return ("\n".join(rows) + "\n").encode()
 
 
+DEMO_ROLES = (Role.admin, Role.supervisor, Role.merchandiser, Role.inspector, Role.factory)
+
+
+async def print_logins(session: AsyncSession) -> None:
+    """The demo logins the README promises, as they are in this database (every time `floorcheck demo` runs)."""
+    users = {u.username: u for u in await session.scalars(
+        select(User).where(User.username.in_([f"demo-{role.value}" for role in DEMO_ROLES])))}
+    if not users:
+        print("This database has no demo users (its data was not loaded by `floorcheck demo`).")
+        return
+    print("Logins (password for all: %s):" % PASSWORD)
+    for role in DEMO_ROLES:
+        user = users.get(f"demo-{role.value}")
+        if user is not None:
+            print(f"  {role.value:13} {user.username}{'' if user.active else '  (deactivated)'}")
+
+
 async def load_demo(session: AsyncSession, force: bool = False) -> None:
     if not force and await session.scalar(select(func.count()).select_from(Order)):
-        print("demo data already loaded")
+        print("Demo data already loaded: nothing to do (--force loads it again).")
+        await print_logins(session)
         return
     factories = {}
     for code, name, address in FACTORIES:
@@ -108,6 +126,7 @@ async def load_demo(session: AsyncSession, force: bool = False) -> None:
     await BookingService(session, made[Role.supervisor]).book(
         created[0].id, uuid.uuid4(), "pre_shipment", made[Role.inspector].id, today + timedelta(days=1))
 
-    print("Demo data loaded. Logins (password for all: %s):" % PASSWORD)
-    for role, user in made.items():
-        print(f"  {role.value:13} {user.username}")
+    await session.flush()
+    print(f"Demo data loaded: {len(FACTORIES)} factories, {len(CUSTOMERS)} customers, {len(created)} orders with "
+          f"packing lists, one inspection booked.")
+    await print_logins(session)

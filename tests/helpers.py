@@ -14,8 +14,8 @@ from api.barcodes import gs1
 from api.db import create_engine, create_sessionmaker
 
 PROBLEM = "application/problem+json"
-# shared/ sits beside the project's checkout, here and in CI's clean clone.
-TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
+# The test images live in the repository (tests/data/README.md says where each came from), so a fresh clone runs.
+TESTDATA = Path(__file__).resolve().parent / "data"
 PG_URL = os.environ.get("FLOORCHECK_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
 # The cheapest Argon2id cost argon2 accepts, for the many users the tests make and log in (Settings keeps the

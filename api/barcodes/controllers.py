@@ -16,7 +16,21 @@ from api.barcodes.services import ScanService, decode_photo
 from api.deps import AppSettings, service_provider
 from api.errors import UnsupportedMedia
 from api.http import created
-from api.inspections.schemas import ScanIn, ScanOut, scan_out
+from api.inspections.schemas import SCAN_VERDICTS, ScanIn, ScanOut, scan_out
+
+
+SCAN_DESCRIPTION = (
+    "JSON `{\"id\", \"text\"}` for a typed or scanned code, or multipart with `id` and an `image` of the label: "
+    "the codes are read from the photo, and of the several a label carries (a carrier's tracking code, the SSCC, "
+    "a GTIN …) the scan is about a code on this inspection's packing list or an SSCC first, then a GTIN; "
+    "`text` is that code and `other_codes` the others read.\n\n" + SCAN_VERDICTS)
+
+
+def scan_response(scan: object) -> ScanOut:
+    """``scan_out`` plus, for a photo scan, the other codes read on the label."""
+    out = scan_out(scan)
+    others = (getattr(scan, "data", None) or {}).get("other_codes") or []
+    return msgspec.structs.replace(out, other_codes=list(others)) if others else out
 
 
 # The area's services, built per request from its session and user.
@@ -56,8 +70,7 @@ class BarcodeUploadController(Controller):
         return msgspec.convert(result.to_dict(), DecodeOut)
 
     @post("/inspections/{inspection_id:uuid}/scans", operation_id="recordScan", opt={"body": "raw"},
-          description="JSON `{\"id\", \"text\"}` for a typed or scanned code, or multipart with `id` and an `image` "
-                      "of the label: the code is read from the photo.")
+          description=SCAN_DESCRIPTION)
     async def scan(self, request: Request, inspection_id: FromPath[UUID], scans: ScanServiceDep,
                    settings: AppSettings) -> Response[ScanOut]:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -83,4 +96,4 @@ class BarcodeUploadController(Controller):
         else:
             raise UnsupportedMedia("Send a scan as application/json or as multipart/form-data with a photo.",
                                    detail_zh="扫描数据须为 JSON 或带照片的 multipart/form-data。")
-        return created(scan_out(scan), is_new)
+        return created(scan_response(scan), is_new)

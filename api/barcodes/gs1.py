@@ -29,6 +29,10 @@ Forms ``parse`` accepts
      common on carton labels and in packing lists.
    * Anything else (including 20 digits starting with ``00``, which is ``(00)`` + SSCC) is
      parsed as a raw element string.
+   * An 8, 12, 13 or 14-digit number whose GTIN check digit fails is also read as a raw element
+     string (``1722123110123`` is ``(17)221231(10)123``); when that reading is valid and holds a
+     value that proves itself (a date, or a GS1 key with a right check digit) it is the answer,
+     otherwise the GTIN reading with its ``bad_check_digit`` error is.
 
 Dates (YYMMDD) become ISO dates. ``DD = 00`` means the last day of the month. The century comes
 from GS1's sliding window (General Specifications §7.12): relative to the current year, a
@@ -692,9 +696,27 @@ def parse(text: str, *, today: _dt.date | None = None, symbology_identifier: str
         _parse_hri(ctx, body.strip())
     elif sym in GS1_SYMBOLOGY_IDENTIFIERS or not _plain_number(ctx, body):
         _parse_raw(ctx, body)
+    elif ctx.errors and len(body) in (8, 12, 13, 14):
+        ctx = _element_string_if_valid(ctx, body, offset, today)
     _check_duplicates(ctx)
     return ParseResult(valid=not ctx.errors and bool(ctx.elements), elements=ctx.elements,
                        errors=ctx.errors, symbology_identifier=sym)
+
+
+def _element_string_if_valid(as_gtin: _Ctx, body: str, offset: int, today: _dt.date) -> _Ctx:
+    """A plain number that is no valid GTIN may be a GS1 element string without its symbology
+    identifier (``1722123110123`` is ``(17)221231(10)123``): that reading wins when it is valid and
+    one of its values proved itself (a real date, or a GS1 key with its right check digit), else the
+    GTIN reading (with its check-digit error) stands. Without that proof almost any mistyped GTIN
+    would pass as, say, ``(400)`` + a free-text order number."""
+    as_string = _Ctx(body, offset, today)
+    _parse_raw(as_string, body)
+    _check_duplicates(as_string)
+    proved = any(AI_TABLE[e.ai].kind in _SELF_CHECKING for e in as_string.elements)
+    return as_string if as_string.elements and not as_string.errors and proved else as_gtin
+
+
+_SELF_CHECKING = frozenset({"date", "datetime", "gs1key"})
 
 
 def _check_duplicates(ctx: _Ctx) -> None:

@@ -64,12 +64,30 @@ async def decode_photo(data: bytes, max_pixels: int) -> DecodeResult:
         raise Invalid(exc.message, detail_zh=exc.message_zh) from None
 
 
-def carton_code_first(result: DecodeResult) -> str | None:
-    """The code a scan stands for: a carton's SSCC if the label has one, else the first code read."""
-    for barcode in result.barcodes:
-        if barcode.gs1 and any(e["ai"] == "00" for e in barcode.gs1["elements"]):
-            return barcode.text
-    return result.barcodes[0].text if result.barcodes else None
+def carton_code_first(result: DecodeResult, on_packing_list: frozenset[str] = frozenset()) -> str | None:
+    """The code a scan stands for, of the several a carton label carries (a carrier's tracking code, the
+    SSCC, a GTIN …): a code on this inspection's packing list or an SSCC first, then a GTIN, then the
+    first code read. ``on_packing_list`` holds the texts that name a carton of this order."""
+    def rank(barcode: Any) -> int:
+        if barcode.text in on_packing_list:
+            return 0
+        elements = _elements(barcode)
+        if "00" in elements:
+            return 1
+        if "01" in elements or "02" in elements:
+            return 2
+        return 3
+
+    ranked = sorted(result.barcodes, key=rank)  # stable: reading order among equals
+    return ranked[0].text if ranked else None
+
+
+def _elements(barcode: Any) -> dict[str, str]:
+    """The GS1 elements of a decoded symbol (its decoder's reading, or the text's own) with valid values."""
+    parsed = barcode.gs1 or gs1.parse(barcode.text).to_dict()
+    if any(error["code"] == "bad_check_digit" for error in parsed["errors"]):
+        return {}
+    return {e["ai"]: e["raw"] for e in parsed["elements"]}
 
 
 SCAN = RecordKind(Scan, out=scan_out, taken=("This scan id was used for another code.", "该扫描编号已用于其他条码。"))
@@ -105,20 +123,37 @@ class ScanService:
 
     async def record_photo(self, inspection_id: uuid.UUID, scan_id: uuid.UUID, photo: bytes,
                            max_pixels: int) -> tuple[Scan, bool]:
-        """A scan from a label photo: the label's carton code (or its first code) is what was scanned."""
+        """A scan from a label photo: of the codes on the label, the one ``carton_code_first`` picks is what was
+        scanned; the scan's data keeps it (``code_used``) and the others read (``other_codes``)."""
         existing = await self.session.get(Scan, scan_id)
         if existing is not None and existing.data.get("source") == "photo":
             return await self.record(inspection_id, scan_id, existing.text)  # a replay: no need to decode again
         result = await decode_photo(photo, max_pixels)
-        text = carton_code_first(result)
+        ours = frozenset[str]()
+        if result.barcodes:
+            _inspection, order = await InspectionService(self.session, self.user).load(inspection_id)
+            ours = await self._on_packing_list(order, [b.text for b in result.barcodes])
+        text = carton_code_first(result, ours)
         if text is None:
             raise Invalid("No barcode could be read in this photo. Hold the phone closer and steadier, or type "
                           "the code.", detail_zh="照片中未识别到条码，请靠近并稳住手机重拍，或手动输入。")
         decoded = [{"format": b.format, "text": b.text} for b in result.barcodes]
-        return await self.record(inspection_id, scan_id, text, {"source": "photo", "decoded": decoded})
+        others = [b.text for b in result.barcodes if b.text != text]
+        return await self.record(inspection_id, scan_id, text, {"source": "photo", "decoded": decoded,
+                                                                 "code_used": text, "other_codes": others})
+
+    async def _on_packing_list(self, order: Order, texts: list[str]) -> frozenset[str]:
+        """Those of ``texts`` that name a current carton of this order, as printed or as an SSCC."""
+        keys = {text: {text.strip()} | ({sscc} if (sscc := gs1.sscc_from_text(text)) else set()) for text in texts}
+        wanted = set().union(*keys.values())
+        if not wanted:
+            return frozenset()
+        ours = set(await self.session.scalars(select(Carton.barcode).where(
+            Carton.order_id == order.id, Carton.is_current, Carton.barcode.in_(wanted))))
+        return frozenset(text for text, names in keys.items() if names & ours)
 
     async def resolve(self, inspection: Inspection, order: Order, text: str) -> Resolution:
-        own = await self._carton(text)  # a customer's own carton code is taken as printed
+        own = await self._carton(text, order)  # a customer's own carton code is taken as printed
         if own is not None:
             return await self._carton_verdict(inspection, order, own)
         parsed = gs1.parse(text)
@@ -126,15 +161,18 @@ class ScanService:
             return Resolution("bad_check_digit")
         elements = {e.ai: e.value for e in parsed.elements}
         if "00" in elements:
-            carton = await self._carton(elements["00"])
+            carton = await self._carton(elements["00"], order)
             return await self._carton_verdict(inspection, order, carton) if carton else Resolution("not_on_packing_list")
         gtin = elements.get("01") or elements.get("02")
         if gtin:
             return await self._unit_verdict(inspection, order, gs1.normalize_gtin(gtin))
         return Resolution("not_on_packing_list")
 
-    async def _carton(self, code: str) -> Carton | None:
-        return await self.session.scalar(select(Carton).where(Carton.barcode == code, Carton.is_current).limit(1))
+    async def _carton(self, code: str, order: Order) -> Carton | None:
+        """The current carton with this code: this order's first, since factories reuse their own carton codes
+        and SSCCs collide across orders; another order's only when this one has none."""
+        cartons = list(await self.session.scalars(select(Carton).where(Carton.barcode == code, Carton.is_current)))
+        return next((c for c in cartons if c.order_id == order.id), cartons[0] if cartons else None)
 
     async def _carton_verdict(self, inspection: Inspection, order: Order, carton: Carton) -> Resolution:
         if carton.order_id != order.id:

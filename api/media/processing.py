@@ -121,7 +121,8 @@ class Ingested:
     format: str  #: "jpeg" | "png" | "webp" | "heic" (the original's format)
     width: int  #: original, full size, after EXIF orientation
     height: int
-    #: baseline JPEG, long side <= display_max, ICC profile kept, no EXIF/XMP
+    #: baseline JPEG, long side <= display_max, ICC profile kept, no EXIF/XMP. A baseline YCbCr JPEG
+    #: that is upright and fits is used as is, without its metadata (no re-encode: never bigger)
     display_bytes: bytes = field(repr=False)
     display_width: int
     display_height: int
@@ -357,16 +358,22 @@ def _ingest(
     stored_target = display_size[::-1] if swap else display_size
 
     icc = _valid_icc(im.info.get("icc_profile"))
+    decoded_rgb = im.mode == "RGB"
     rgb, icc = _to_rgb(im, icc)
     del im
     display = _resize_upright(rgb, stored_target, orientation, parallel)
     del rgb
 
-    encoded = _Job(parallel, _encode_display, display, icc)
+    # A small, upright, baseline YCbCr JPEG is its own display copy once its metadata is dropped: a
+    # re-encode would only be bigger or worse (see _display_passthrough).
+    passthrough = None
+    if fmt == "jpeg" and decoded_rgb and orientation == 1 and display.size == (width, height):
+        passthrough = _display_passthrough(data, keep_icc=icc is not None)
+    encoded = None if passthrough else _Job(parallel, _encode_display, display, icc)
     thumb = _thumbnail(display, thumb_max)
     thumb_bytes = _encode_thumb(thumb, icc)
     dhash = _dhash(display)
-    display_bytes = encoded.result()
+    display_bytes = passthrough or encoded.result()  # type: ignore[union-attr]
 
     provenance = _provenance(exif)
     return Ingested(
@@ -503,6 +510,68 @@ def _encode_display(img: Image.Image, icc: bytes | None) -> bytes:
     return _save(
         img, "JPEG", quality=DISPLAY_QUALITY, progressive=DISPLAY_PROGRESSIVE, icc_profile=icc
     )
+
+
+# JPEG markers (ITU T.81 Table B.1)
+_SOI, _EOI, _SOS, _SOF0 = 0xD8, 0xD9, 0xDA, 0xC0
+_SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+_APP0, _APP2, _APP14 = 0xE0, 0xE2, 0xEE
+
+
+def _display_passthrough(data: bytes, *, keep_icc: bool) -> bytes | None:
+    """The original JPEG without its metadata, as the display copy, or None when it must be re-encoded.
+
+    Only a baseline (SOF0) three-component YCbCr JPEG qualifies; the caller has checked that it fits
+    the display size and is upright (EXIF orientation 1 or none). Its coded data are copied untouched,
+    so it decodes to the very same pixels. Dropped: APP1 (EXIF with GPS, XMP), APP3..APP13, APP15, COM,
+    an APP2 that is not the ICC profile (MPF, FlashPix), a JFXX thumbnail, and anything after EOI (an
+    MPO's other images). Kept: SOI, JFIF APP0, the ICC profile's APP2 chunks (when ``keep_icc``), Adobe
+    APP14 (it says how the components are coded), and every table, frame and scan segment.
+    """
+    if data[:2] != b"\xff\xd8":
+        return None
+    out = [data[:2]]
+    pos, n = 2, len(data)
+    frame = False
+    while pos + 4 <= n:
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker in (_SOI, _EOI) or 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            return None  # no standalone marker belongs before the scan
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        end = pos + 2 + length
+        if length < 2 or end > n:
+            return None
+        body = data[pos + 4 : end]
+        if marker in _SOF_MARKERS:
+            # baseline only, 8-bit, three components (1 = grey, 4 = CMYK/YCCK)
+            if marker != _SOF0 or frame or len(body) < 6 or body[0] != 8 or body[5] != 3:
+                return None
+            frame = True
+        elif marker == _APP14 and body[:5] == b"Adobe" and len(body) >= 12 and body[11] != 1:
+            return None  # Adobe transform 0: the components are RGB, not YCbCr
+        elif marker == _SOS:
+            if not frame:
+                return None
+            eoi = data.find(b"\xff\xd9", end)  # coded data never hold 0xFF 0xD9: the first is the EOI
+            if eoi < 0:
+                return None
+            out.append(data[pos : eoi + 2])
+            return b"".join(out)
+        keep = (
+            not (0xE0 <= marker <= 0xEF or marker == 0xFE)  # tables, frame, DRI …: always
+            or (marker == _APP0 and body[:5] == b"JFIF\x00")
+            or (marker == _APP2 and keep_icc and body[:12] == b"ICC_PROFILE\x00")
+            or (marker == _APP14 and body[:5] == b"Adobe")
+        )
+        if keep:
+            out.append(data[pos:end])
+        pos = end
+    return None
 
 
 def _encode_thumb(img: Image.Image, icc: bytes | None) -> bytes:

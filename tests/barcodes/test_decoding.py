@@ -1,4 +1,4 @@
-"""decode_image: real photos from ../shared/testdata/barcodes and small generated labels."""
+"""decode_image: real photos from tests/data/barcodes and small generated labels."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from api.barcodes import gs1
 from api.barcodes.decoding import BadImage, DecodeError, NotAnImage, decode_image, sniff_image_type
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "barcodes"
-needs_testdata = pytest.mark.skipif(not (TESTDATA / "manifest.json").exists(), reason="shared testdata not found")
+TESTDATA = Path(__file__).resolve().parents[1] / "data" / "barcodes"  # tests/data: see its README.md
+needs_testdata = pytest.mark.skipif(not (TESTDATA / "manifest.json").exists(), reason="tests/data/barcodes not found")
 
 F = zxingcpp.BarcodeFormat
 

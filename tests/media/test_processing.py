@@ -28,7 +28,7 @@ from api.media.processing import (
     sniff,
 )
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
+TESTDATA = Path(__file__).resolve().parents[1] / "data"  # tests/data: see its README.md
 EXIF_DIR = TESTDATA / "exif"
 IPHONE = TESTDATA / "barcodes" / "cartons" / "IMG_8747.JPG"  # iPhone 12, orientation 6, GPS, P3
 
@@ -565,6 +565,70 @@ def test_served_images_carry_no_private_metadata() -> None:
         assert not served.getexif().get_ifd(ExifTags.IFD.GPSInfo)
         assert "exif" not in served.info and "xmp" not in served.info
         assert served.info.get("icc_profile") == srgb_icc()  # ICC kept all the same
+
+
+# --------------------------------------------------------------------------- display passthrough
+
+
+@pytest.fixture
+def encodes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The sizes of the display copies that were re-encoded (none: the original was passed through)."""
+    calls: list[tuple[int, int]] = []
+    real = processing._encode_display
+
+    def spy(img: Image.Image, icc: bytes | None) -> bytes:
+        calls.append(img.size)
+        return real(img, icc)
+
+    monkeypatch.setattr(processing, "_encode_display", spy)
+    return calls
+
+
+def private_small_jpeg(orientation: int | None = 1, **params) -> bytes:
+    """A baseline JPEG within the display size, with everything a served image must not carry."""
+    return encode(scene((1200, 900)), "JPEG", quality=params.pop("quality", 92), exif=private_exif(orientation),
+                  xmp=XMP_WITH_GPS, comment=b"inspector: " + SERIAL.encode(), icc_profile=srgb_icc(), **params)
+
+
+@pytest.mark.parametrize("orientation", [1, None, 0])
+def test_a_small_upright_baseline_jpeg_is_its_own_display_copy(orientation, encodes) -> None:  # type: ignore[no-untyped-def]
+    data = private_small_jpeg(orientation)
+    result = ingest(data, max_pixels=MAX_PIXELS)
+    assert encodes == []  # not decoded and re-encoded
+    assert len(result.display_bytes) <= len(data)
+    assert (result.display_width, result.display_height) == (1200, 900)
+    assert open_bytes(result.display_bytes).tobytes() == open_bytes(data).tobytes()  # the very same pixels
+    served = open_bytes(result.display_bytes)
+    assert served.format == "JPEG" and not served.info.get("progressive")
+    assert len(served.getexif()) == 0 and not served.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert "exif" not in served.info and "xmp" not in served.info and "comment" not in served.info
+    for secret in (SERIAL.encode(), b"HUAWEI", b"Exif\x00\x00", b"xmpmeta", b"inspector"):
+        assert secret not in result.display_bytes
+    assert served.info.get("icc_profile") == srgb_icc() and result.icc is True
+    assert result.gps is not None and result.has_serial  # the original's provenance is still read
+
+
+def test_the_passthrough_drops_an_mpo_tail_and_keeps_no_icc_it_was_not_given(encodes) -> None:  # type: ignore[no-untyped-def]
+    data = encode(scene((800, 600)), "JPEG", quality=90)
+    tail = b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00HUAWEI..\xff\xd9"  # a second image after EOI, as an MPO has
+    result = ingest(data + tail, max_pixels=MAX_PIXELS)
+    assert encodes == [] and result.display_bytes == data and result.icc is False
+
+
+@pytest.mark.parametrize("case", ["progressive", "cmyk", "rotated", "too_big", "grey", "png"])
+def test_other_photos_still_get_a_re_encoded_display_copy(case: str, encodes) -> None:  # type: ignore[no-untyped-def]
+    data = {
+        "progressive": lambda: private_small_jpeg(progressive=True),
+        "cmyk": lambda: encode(scene((400, 300)).convert("CMYK"), "JPEG"),
+        "rotated": lambda: private_small_jpeg(6),
+        "too_big": lambda: encode(scene((1700, 900)), "JPEG", quality=92),
+        "grey": lambda: encode(scene((400, 300)).convert("L"), "JPEG"),
+        "png": lambda: encode(scene((400, 300)), "PNG"),
+    }[case]()
+    result = ingest(data, max_pixels=MAX_PIXELS)
+    assert len(encodes) == 1
+    served = open_bytes(result.display_bytes)
+    assert served.mode == "RGB" and not served.info.get("progressive") and len(served.getexif()) == 0
 
 
 def test_real_iphone_photo() -> None:
