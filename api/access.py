@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth.models import STAFF, Role, User
 from api.errors import Forbidden, NotFound
 from api.inspections.models import Inspection
-from api.orders.models import Order
+from api.orders.models import Customer, Factory, Order
 
 
 def order_visible_to(user: User, *, deleted: bool = False) -> ColumnElement[bool]:
@@ -33,6 +33,15 @@ def _order_role_filter(user: User) -> ColumnElement[bool]:
     if user.role == Role.factory and user.factory_id is not None:
         return Order.factory_id == user.factory_id
     return false()
+
+
+def catalogue_visible_to(user: User, model: type[Customer] | type[Factory]) -> ColumnElement[bool]:
+    """Staff see every customer and factory; others only those of the orders they may see (a factory's own,
+    an inspector's assignments), so nobody reads other customers' AQL settings."""
+    if user.role in STAFF:
+        return true()
+    column = Order.customer_id if model is Customer else Order.factory_id
+    return model.id.in_(select(column).where(order_visible_to(user)))
 
 
 def order_not_found() -> NotFound:

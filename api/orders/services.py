@@ -8,12 +8,12 @@ from datetime import date
 from typing import Any, NamedTuple
 
 import anyio.to_thread
-from sqlalchemy import Uuid, and_, column, func, insert, or_, select, table, update
+from sqlalchemy import Uuid, and_, column, func, insert, or_, select, table, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from api import aql
-from api.access import order_not_found, order_visible_to, require_staff, visible_order
+from api.access import catalogue_visible_to, order_not_found, order_visible_to, require_staff, visible_order
 from api.auth.models import User
 from api.barcodes import gs1
 from api.db import new_id, unique_or, utcnow
@@ -85,13 +85,19 @@ class CatalogueService:
         self.records = SyncProtocol(session)
         self.kind: RecordKind[Any] = RecordKind(model, out=factory_out if model is Factory else customer_out)
 
+    def _visible(self) -> Any:
+        return catalogue_visible_to(self.user, self.model) if self.user is not None else true()
+
     async def list(self) -> list[Any]:
         return list(await self.session.scalars(
-            select(self.model).where(self.model.deleted_at.is_(None)).order_by(self.model.code)))
+            select(self.model).where(self.model.deleted_at.is_(None), self._visible()).order_by(self.model.code)))
 
     async def get(self, item_id: uuid.UUID, *, for_update: bool = False, deleted: bool = False) -> Any:
-        """The live record (404 for a tombstone, unless `deleted`); `for_update` locks its row until the commit."""
-        query = select(self.model).where(self.model.id == item_id)
+        """The live record (404 for a tombstone, unless `deleted`); `for_update` locks its row until the commit.
+
+        Hidden and missing look the same.
+        """
+        query = select(self.model).where(self.model.id == item_id, self._visible())
         if not deleted:
             query = query.where(self.model.deleted_at.is_(None))
         item = await self.session.scalar(query.with_for_update() if for_update else query)

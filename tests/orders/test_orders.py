@@ -178,3 +178,16 @@ def test_customers_and_factories_in_use_cannot_be_deleted(world) -> None:  # typ
     assert world.merchandiser.delete(f"/api/customers/{spare['id']}").status_code == 204
     assert world.admin.delete(f"/api/customers/{spare['id']}").status_code == 204  # deleting twice is fine
     assert_problem(world.admin.delete(f"/api/customers/{uuid.uuid4()}"), 404)
+
+
+def test_factories_and_inspectors_see_only_the_customers_and_factories_of_their_orders(world) -> None:  # type: ignore[no-untyped-def]
+    own_customer, own_factory = world.customers[0], world.factories[0]
+    customers = world.factory_user.get("/api/customers").json()
+    assert [c["code"] for c in customers] == [own_customer["code"]]
+    assert [f["code"] for f in world.factory_user.get("/api/factories").json()] == [own_factory["code"]]
+    # A third-party inspector sees none until an inspection of an order is assigned to them.
+    assert world.inspector.get("/api/customers").json() == []
+    world.supervisor.post(f"/api/orders/{world.orders[1]['id']}/inspections", json={
+        "id": str(uuid.uuid4()), "type": "pre_shipment", "assignee_id": world.inspector.id})
+    assert [c["code"] for c in world.inspector.get("/api/customers").json()] == [world.customers[1]["code"]]
+    assert len(world.merchandiser.get("/api/customers").json()) == 2
