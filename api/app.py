@@ -10,7 +10,9 @@ from litestar import Litestar, Request, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
+from litestar.datastructures import CacheControlHeader
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
@@ -39,6 +41,7 @@ from api.settings import Settings
 from api.sync.controllers import FeedController, push_router
 
 PUBLIC_PATHS = ["^/health$", "^/api/auth/login$", "^/app(/|$)", "^/$"]
+DOCS_ASSETS = "/schema-assets"
 
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -115,11 +118,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await engine.dispose()
 
     public = [*PUBLIC_PATHS, "^/schema"] if settings.schema_enabled else PUBLIC_PATHS
+    # The docs' scripts and styles are served from the app (static/docs, vendored with scripts/vendor-docs):
+    # from a CDN they would be blank offline and in mainland China.
+    docs = SwaggerRenderPlugin(js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js", css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                               standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js", path="/",
+                               favicon="")
     openapi = OpenAPIConfig(
-        title="Floorcheck", version="0.1.0", path="/schema",
+        title="Floorcheck", version="0.1.0", path="/schema", render_plugins=[docs],
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
         security=[{"bearer": []}],
     ) if settings.schema_enabled else None
+    docs_assets = create_static_files_router(path=DOCS_ASSETS, directories=[settings.static_dir.parent / "docs"],
+                                             opt={"exclude_from_auth": True}, include_in_schema=False,
+                                             cache_control=CacheControlHeader(max_age=86400))
     uploads = Router(path="/", route_handlers=[PackingListController],
                      request_max_body_size=settings.max_import_bytes)
     # A 12 MP phone photo is far over the app-wide limit.
@@ -132,7 +143,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         FactoryController, OrderController, CartonController, BookingController, InspectionController,
                         FollowUpController, SpecSheetController, LibraryController, SamplingController, BarcodeController,
                         PhotoEditController, InspectionPhotoController, MediaController, FeedController, uploads,
-                        photo_uploads, push_router(settings), static],
+                        photo_uploads, push_router(settings), static, docs_assets],
         state=State({"settings": settings, "storage": LocalStorage(settings.media_dir),
                      "token_cache": TokenCache(settings.auth_cache_seconds)}),
         lifespan=[database],

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import replace
+from pathlib import Path
 
 from litestar.testing import TestClient
 
 from api.app import create_app
 from tests.helpers import assert_problem
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 
@@ -122,3 +127,18 @@ def test_every_problem_carries_both_languages(client, admin) -> None:  # type: i
     for response, status in answers:
         problem = assert_problem(response, status)
         assert problem["detail_zh"], (status, problem)
+
+
+def test_the_api_docs_load_nothing_from_elsewhere(client) -> None:  # type: ignore[no-untyped-def]
+    """Swagger UI is vendored (static/docs): a CDN would leave /schema blank offline and in mainland China."""
+    page = client.get("/schema")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert not re.findall(r"https?://", page.text)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(assets) == 3
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.content) > 10_000
+    sums = dict(line.split()[::-1] for line in (ROOT / "static" / "docs" / "SHA256SUMS").read_text().splitlines())
+    for name, digest in sums.items():
+        assert hashlib.sha256((ROOT / "static" / "docs" / name).read_bytes()).hexdigest() == digest
