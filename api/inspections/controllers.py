@@ -239,7 +239,7 @@ class SamplingController(Controller):
         try:
             found = sampling.plan(lot_size, level, aql, mode)
         except sampling.PlanInputError as exc:
-            raise BadParameter(exc.param, exc.message) from None
+            raise BadParameter(exc.param, exc.message, detail_zh=f"抽样参数 {exc.param} 无效：{exc.message}") from None
         return AqlPlanOut(code_letter=found.code_letter, sample_size=found.sample_size, accept=found.accept,
                           reject=found.reject, full_inspection=found.full_inspection)
 

@@ -109,7 +109,7 @@ class OrderController(Controller):
         q: Annotated[str | None, QueryParameter(max_length=100)] = None, page: PageNo = 1, per_page: PerPage = 50,
     ) -> Page[OrderSummary]:
         if ship_from and ship_to and ship_from > ship_to:
-            raise BadParameter("ship_from", "ship_from is after ship_to.")
+            raise BadParameter("ship_from", "ship_from is after ship_to.", detail_zh="出货起始日期晚于截止日期。")
         filters = OrderFilters(status, factory_id, customer_id, ship_from, ship_to, q)
         rows, total = await orders.list(filters, page, per_page)
         return Page(items=[order_summary(*r) for r in rows], total=total, page=page, per_page=per_page)

@@ -74,6 +74,7 @@ def test_aql_plan_endpoint(world, query, expected) -> None:  # type: ignore[no-u
 def test_aql_plan_bad_parameters_name_the_parameter(world, query, param) -> None:  # type: ignore[no-untyped-def]
     problem = assert_problem(world.inspector.get(f"/api/aql/plan?{query}"), 400)
     assert param in problem["detail"] or problem.get("param") == param
+    assert problem["detail_zh"]
 
 
 def test_plans_are_computed_per_severity_with_the_customer_defaults(world) -> None:  # type: ignore[no-untyped-def]
