@@ -5,13 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import AuthSession, LoginFailure, Role, User
@@ -22,6 +27,7 @@ from api.settings import Settings
 
 # Renewing a session writes to the database; once an hour is plenty.
 _RENEW_AFTER = timedelta(hours=1)
+T = TypeVar("T")
 # Verifying reads the cost from the stored hash itself, whatever the settings say now.
 _VERIFIER = PasswordHasher()
 
@@ -41,6 +47,19 @@ def password_hasher(settings: Settings | None = None) -> PasswordHasher:
 def _dummy_hash(hasher: PasswordHasher) -> str:
     # Verified against when the account does not exist, so timing does not reveal which usernames exist.
     return hasher.hash("not-a-real-password")
+
+
+# Password hashes computed at once, each in a worker thread: argon2 is slow by design and must not hold the
+# event loop (every other request) while it runs, nor take every core when many log in together.
+_HASHING = threading.BoundedSemaphore(2)
+
+
+async def off_loop(work: Callable[..., T], *args: Any) -> T:
+    def bounded() -> T:
+        with _HASHING:
+            return work(*args)
+
+    return await anyio.to_thread.run_sync(bounded)
 
 
 def hash_password(password: str, settings: Settings | None = None) -> str:
@@ -79,7 +98,8 @@ class AuthService:
             )
         user = await self.session.scalar(select(User).where(User.username == username))
         hasher = password_hasher(self.settings)
-        ok = verify_password(user.password_hash if user else _dummy_hash(hasher), password)
+        stored = user.password_hash if user else await off_loop(_dummy_hash, hasher)
+        ok = await off_loop(verify_password, stored, password)
         if not (ok and user and user.active):
             await self._record_failure(failure, username, address, now)
             # The failure is remembered although the request fails: that is what slows a guesser down.
@@ -91,14 +111,22 @@ class AuthService:
                            expires_at=now + self.settings.token_lifetime, created_at=now, last_used_at=now)
         self.session.add(auth)
         if hasher.check_needs_rehash(user.password_hash):  # e.g. the cost was raised: upgrade the stored hash
-            user.password_hash = hasher.hash(password)
+            user.password_hash = await off_loop(hasher.hash, password)
         return token, auth, user
 
     async def _record_failure(self, failure: LoginFailure | None, username: str, address: str,
                               now: datetime) -> None:
         if failure is None:
-            failure = LoginFailure(username=username, address=address, failures=0)
-            self.session.add(failure)
+            try:
+                async with self.session.begin_nested():
+                    failure = LoginFailure(username=username, address=address, failures=0)
+                    self.session.add(failure)
+            except IntegrityError:
+                pass  # a concurrent failed login made the row first: count on it
+        # Concurrent failures each count: read the row under lock (SQLite's writers take turns anyway).
+        failure = await self.session.scalar(
+            select(LoginFailure).where(LoginFailure.username == username, LoginFailure.address == address)
+            .with_for_update().execution_options(populate_existing=True))
         # A pause long ago should not count forever against a user who mistypes once a month.
         if failure.last_failed_at and now - failure.last_failed_at > timedelta(days=1):
             failure.failures = 0
@@ -164,7 +192,7 @@ class UserService:
         if await self.session.scalar(select(User.id).where(User.username == username)):
             raise Conflict(f"The username {username!r} is taken.", detail_zh=f"用户名 {username} 已被使用。")
         await self._check_factory(role, factory_id)
-        user = User(username=username, password_hash=self._hasher.hash(password), role=role,
+        user = User(username=username, password_hash=await off_loop(self._hasher.hash, password), role=role,
                     display_name=display_name or username, factory_id=factory_id, company=company)
         self.session.add(user)
         await self.session.flush()
@@ -189,7 +217,7 @@ class UserService:
         return user
 
     async def reset_password(self, user: User, password: str) -> None:
-        user.password_hash = self._hasher.hash(password)
+        user.password_hash = await off_loop(self._hasher.hash, password)
         await self._revoke_sessions(user)
 
     async def _revoke_sessions(self, user: User) -> None:
