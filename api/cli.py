@@ -89,6 +89,23 @@ def _where(url: str) -> str:
     return f"{parsed.host or 'localhost'}{f':{parsed.port}' if parsed.port else ''}/{parsed.database}"
 
 
+def _sweep(args: argparse.Namespace, settings: Settings) -> None:
+    from datetime import timedelta
+
+    from api.media.services import sweep
+    from api.media.storage import LocalStorage
+
+    async def work(session: Any) -> None:
+        removed = await sweep(session, LocalStorage(settings.media_dir),
+                              timedelta(minutes=args.older_than_minutes), dry_run=args.dry_run)
+        verb = "would remove" if args.dry_run else "removed"
+        print(f"{verb} {len(removed)} unreferenced file(s) from {settings.media_dir}")
+        for key in removed:
+            print(f"  {key}")
+
+    asyncio.run(_with_session(settings, work))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="floorcheck", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -114,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     reset = actions.add_parser("reset-password")
     reset.add_argument("--username", required=True)
     reset.add_argument("--password", required=True)
+    media = sub.add_parser("media", help="stored photo files")
+    media_actions = media.add_subparsers(dest="action", required=True)
+    sweep = media_actions.add_parser("sweep", help="remove files no photo refers to (left by failed uploads)")
+    sweep.add_argument("--older-than-minutes", type=float, default=60,
+                       help="only files written longer ago than this (default 60): an upload may still be saving")
+    sweep.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     try:
@@ -139,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_with_session(settings, lambda s: load_demo(s, force=args.force)))
         elif args.command == "users":
             _users(args, settings)
+        elif args.command == "media":
+            _sweep(args, settings)
     except DomainError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 1

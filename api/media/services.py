@@ -324,3 +324,23 @@ class PhotoService:
                     by_photo.setdefault(photo_id, record.sample_unit)
         return {p.id: p.sample_unit or (p.defect_id and by_record.get(p.defect_id)) or by_photo.get(str(p.id))
                 for p in photos}
+
+
+async def sweep(session: AsyncSession, storage: stored.Storage, older_than: timedelta,
+                dry_run: bool = False) -> list[str]:
+    """Remove stored files that no photo refers to and that were written more than `older_than` ago.
+
+    Files are stored by content hash before their record commits, and two uploads of the same bytes share
+    them, so a failed upload never deletes its files inline: this sweep, run now and then, does. The age
+    keeps it off files whose upload is still committing.
+    """
+    referenced = set(await session.scalars(select(Photo.sha256)))
+    cutoff = (utcnow() - older_than).timestamp()
+    removed = []
+    for key, written_at in list(storage.listing()):
+        digest = key.rsplit("/", 1)[-1][:64]
+        if digest not in referenced and written_at < cutoff:
+            if not dry_run:
+                storage.delete(key)
+            removed.append(key)
+    return sorted(removed)

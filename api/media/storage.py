@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,10 @@ class Storage(Protocol):
     def open_stream(self, key: str) -> BinaryIO:
         """A readable binary stream for serving large objects; the caller closes it.
         Raises :class:`NotFound`."""
+        ...
+
+    def listing(self) -> Iterator[tuple[str, float]]:
+        """Every stored key with the time it was written (seconds since the epoch), for the sweep."""
         ...
 
 
@@ -225,6 +230,12 @@ class LocalStorage:
 
     def __repr__(self) -> str:
         return f"LocalStorage({str(self.root)!r})"
+
+    def listing(self) -> Iterator[tuple[str, float]]:
+        for path in self.root.rglob("*"):
+            key = path.relative_to(self.root).as_posix()
+            if path.is_file() and _KEY.fullmatch(key):  # temporary files of unfinished writes are not objects
+                yield key, path.stat().st_mtime
 
     def _path(self, key: str) -> Path:
         if not isinstance(key, str) or len(key) > 512 or not _KEY.fullmatch(key):
