@@ -2,7 +2,7 @@
 
 Callers only ever see :class:`Storage` and string keys made by :func:`content_key` /
 :func:`photo_keys`; nothing outside :class:`LocalStorage` knows about paths, so an
-S3-compatible store can be added by writing one more class with the same five methods.
+S3-compatible store can be added by writing one more class with the same six methods.
 
 Keys look like ``"ab/cd/<sha256>.jpg"``: all renditions of a photo are keyed by the SHA-256 of
 the *original* upload, so the database needs only that hash and the format to find them:

@@ -275,6 +275,9 @@ class MemoryStorage:
     def open_stream(self, key: str) -> io.BytesIO:
         return io.BytesIO(self.get(key))
 
+    def listing(self):  # type: ignore[no-untyped-def]
+        return ((key, 0.0) for key in list(self.objects))
+
 
 def photo() -> bytes:
     buf = io.BytesIO()
