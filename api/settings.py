@@ -28,6 +28,9 @@ class Settings:
     # How long a validated token is trusted without asking the database again.
     auth_cache_seconds: float = 10.0
     schema_enabled: bool = True
+    # Other origins whose pages may write with the session cookie (e.g. "https://qc.example.com"); the app's own
+    # origin always may. Bearer-token clients are not affected.
+    allowed_origins: tuple[str, ...] = ()
     # How long a writing request waits for SQLite's write lock before it answers 503 with Retry-After.
     sqlite_busy_timeout_ms: int = 5000
     max_body_bytes: int = 1_000_000
@@ -68,6 +71,8 @@ class Settings:
         ):
             if (raw := get(name)) is not None:
                 changes[name.lower()] = conv(raw)
+        if (raw := get("ALLOWED_ORIGINS")) is not None:
+            changes["allowed_origins"] = tuple(o.strip() for o in raw.split(",") if o.strip())
         if (raw := get("TOKEN_LIFETIME_HOURS")) is not None:
             changes["token_lifetime"] = timedelta(hours=float(raw))
         return replace(s, **changes)  # type: ignore[arg-type]

@@ -13,14 +13,30 @@ from sqlalchemy.exc import OperationalError
 
 from api.auth.models import User
 from api.auth.services import AuthService
+from api.errors import Forbidden
+
+
+def bearer_token(connection: ASGIConnection) -> str | None:
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def request_token(connection: ASGIConnection) -> str | None:
-    header = connection.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    return connection.cookies.get(connection.app.state.settings.cookie_name) or None
+    return bearer_token(connection) or connection.cookies.get(connection.app.state.settings.cookie_name) or None
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def cross_site(connection: ASGIConnection) -> bool:
+    """Whether a request comes from another site's page: its Origin is neither this app nor an allowed one,
+    or, without an Origin, the browser says it is cross-site (Sec-Fetch-Site)."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return connection.headers.get("sec-fetch-site", "").lower() == "cross-site"
+    own = f"{connection.url.scheme}://{connection.headers.get('host', '')}".lower()
+    allowed = {own, *(o.lower().rstrip("/") for o in connection.app.state.settings.allowed_origins)}
+    return origin.lower().rstrip("/") not in allowed
 
 
 class TokenCache:
@@ -60,6 +76,11 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         token = request_token(connection)
         if token is None:
             raise NotAuthorizedException("Log in first: send a Bearer token or the session cookie.")
+        if connection.scope.get("method") not in SAFE_METHODS and bearer_token(connection) is None \
+                and cross_site(connection):
+            # A browser sends the cookie with another site's form posts too (SameSite=Lax is not enough).
+            raise Forbidden("This write came from another site's page with your session cookie: refused.",
+                            detail_zh="该写入请求来自其他网站的页面并携带了您的会话，已拒绝。")
         cache: TokenCache = connection.app.state.token_cache
         user = cache.get(token)
         if user is None:

@@ -206,3 +206,25 @@ def test_staff_find_people_to_book_with_their_company(client, world) -> None:  #
     for outsider in (world.inspector, world.factory_user):
         problem = assert_problem(outsider.get("/api/people"), 403)
         assert problem["detail_zh"]
+
+
+def test_cookie_writes_from_another_site_are_refused(client, admin, settings) -> None:  # type: ignore[no-untyped-def]
+    client.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})  # the cookie, as a browser
+    body = {"code": "EV", "name": "Evil"}
+    refused = client.post("/api/customers", json=body, headers={"Origin": "http://evil.example"})
+    assert assert_problem(refused, 403)["detail_zh"]
+    assert_problem(client.post("/api/customers", json=body, headers={"Sec-Fetch-Site": "cross-site"}), 403)
+    # The app's own pages, and reads from anywhere, are fine; a Bearer client is not affected.
+    assert client.post("/api/customers", json=body, headers={"Origin": "http://127.0.0.1"}).status_code == 201
+    assert client.get("/api/customers", headers={"Origin": "http://evil.example"}).status_code == 200
+    client.cookies.clear()
+    bearer = admin.post("/api/customers", json={"code": "EV2", "name": "Evil 2"},
+                        headers={"Origin": "http://evil.example"})
+    assert bearer.status_code == 201
+    # An origin the settings allow may write with the cookie too.
+    with TestClient(create_app(replace(settings, allowed_origins=("https://qc.example.com",))),
+                    base_url="http://127.0.0.1") as other:
+        other.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+        allowed = other.post("/api/customers", json={"code": "EV3", "name": "Evil 3"},
+                             headers={"Origin": "https://qc.example.com"})
+        assert allowed.status_code == 201
