@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,7 +13,7 @@ from api.auth.models import User
 from api.db import utcnow
 from api.errors import Conflict, DomainError, Invalid, NotFound
 from api.events import record_event
-from api.inspections.grading import grade, parse_reading
+from api.inspections.grading import bounded, grade, parse_plain_number, parse_reading
 from api.inspections.lifecycle import Record, Status
 from api.inspections.models import (
     ChecklistAnswer, ChecklistTemplate, Defect, DefectCode, Inspection, Measurement, SpecSheet,
@@ -133,13 +132,18 @@ class FindingService:
                 raise Invalid(f"The spec sheet has no {desired['point']} value for size {desired['size']}.",
                               detail_zh="尺寸表中没有该尺码的数值。", field="size")
             try:
-                value = parse_reading(desired["reading"], sheet.unit)
+                value = bounded(parse_reading(desired["reading"], sheet.unit), desired["reading"])
             except ValueError as exc:
                 raise Invalid(str(exc), detail_zh="读数无法识别。", field="reading") from None
-            spec = parse_reading(spec_text, sheet.unit)
-            tol_minus = parse_reading(point["tol_minus"], sheet.unit)
-            tol_plus = parse_reading(point.get("tol_plus") or point["tol_minus"], sheet.unit)
-            graded = grade(value, spec, tol_minus, tol_plus)
+            try:  # a sheet saved before its numbers were checked may hold one that cannot be graded against
+                spec = bounded(parse_reading(spec_text, sheet.unit), spec_text)
+                tol_minus = parse_reading(point["tol_minus"], sheet.unit)
+                tol_plus = parse_reading(point.get("tol_plus") or point["tol_minus"], sheet.unit)
+                graded = grade(value, spec, tol_minus, tol_plus)
+            except ValueError as exc:
+                raise Invalid(f"The spec sheet's {desired['point']} cannot be graded against ({exc}); correct the "
+                              "spec sheet first.", detail_zh="尺寸表中该部位的数值有误，请先修改尺寸表。",
+                              field="point") from None
             return desired | {"value": str(value), "unit": sheet.unit, "spec": str(spec),
                               "deviation": str(graded.deviation), "within": graded.within}
 
@@ -155,13 +159,22 @@ class FindingService:
                               detail_zh="该检查项不在本次检查表中。", field="item_key")
             result = desired["result"]
             if item.get("kind") == "value" and result != "na":
+                if desired["value"] is None:
+                    raise Invalid("This item needs a numeric value.", detail_zh="该检查项需要填写数值。", field="value")
                 try:
-                    reading = Decimal(str(desired["value"]).replace(",", "."))
-                except (InvalidOperation, TypeError):
-                    raise Invalid("This item needs a numeric value.", detail_zh="该检查项需要填写数值。",
-                                  field="value") from None
-                if item.get("limit") is not None and reading > Decimal(item["limit"]):
-                    result = "fail"  # over the limit fails, whatever was tapped
+                    reading = parse_plain_number(desired["value"])
+                except ValueError as exc:
+                    raise Invalid(f"This item needs a numeric value: {exc}",
+                                  detail_zh="该检查项需要填写数值，例如 12 或 12.5。", field="value") from None
+                if item.get("limit") is not None:
+                    try:  # a template saved before its limits were checked may hold one that is no number
+                        limit = parse_plain_number(item["limit"])
+                    except ValueError:
+                        raise Invalid(f"The checklist's limit for {item['key']!r} is not a number; an admin must "
+                                      "correct the checklist template.", detail_zh="检查表中该项的限值有误，请管理员修改检查表模板。",
+                                      field="item_key") from None
+                    if reading > limit:
+                        result = "fail"  # over the limit fails, whatever was tapped
             return desired | {"result": result, "severity": item["fail_severity"] if result == "fail" else None}
 
         return await self._put(ChecklistAnswer, inspection_id, answer_id, values, check)
@@ -231,13 +244,20 @@ class SpecSheetService:
         order = await visible_order(self.session, self.user, order_id)
         base_version = values.pop("version")
         for index, point in enumerate(values["points"]):
-            for label, text in [("tol_minus", point["tol_minus"]), ("tol_plus", point.get("tol_plus") or "0"),
-                                *point["specs"].items()]:
+            tolerances = [("tol_minus", point["tol_minus"])]
+            if point.get("tol_plus") is not None:
+                tolerances.append(("tol_plus", point["tol_plus"]))
+            for label, text in [*tolerances, *((f"specs.{size}", spec) for size, spec in point["specs"].items())]:
+                field = f"points[{index}].{label}"
                 try:
-                    parse_reading(text, values["unit"])
+                    number = bounded(parse_reading(text, values["unit"]), text)
                 except ValueError as exc:
-                    raise Invalid(f"Point {point['code']} ({label}): {exc}", detail_zh="尺寸表数值无法识别。",
-                                  field=f"points[{index}]") from None
+                    raise Invalid(f"Point {point['code']} ({label}): {exc}", detail_zh=f"尺寸表数值无法识别：{field}。",
+                                  field=field) from None
+                if label.startswith("tol_") and number < 0:
+                    raise Invalid(f"Point {point['code']} ({label}): tolerances are positive amounts; give a minus "
+                                  "tolerance of 0.5 as 0.5.", detail_zh=f"公差须为正数（{field}），例如负公差 0.5 填写为 0.5。",
+                                  field=field)
         existing = await self.session.get(SpecSheet, order.id)
 
         async def authorize(_current: Any) -> None:
@@ -288,6 +308,14 @@ class LibraryService:
         values["items"] = [dict(i) for i in values["items"]]
         if len({i["key"] for i in values["items"]}) != len(values["items"]):
             raise Invalid("Item keys must be unique.", detail_zh="检查项键名不能重复。", field="items")
+        for index, item in enumerate(values["items"]):
+            if item["limit"] is not None:
+                try:
+                    parse_plain_number(item["limit"])
+                except ValueError as exc:
+                    raise Invalid(f"Item {item['key']} (limit): {exc}",
+                                  detail_zh=f"限值必须是数字，例如 12 或 12.5：items[{index}].limit。",
+                                  field=f"items[{index}].limit") from None
 
         async def create() -> ChecklistTemplate:
             return ChecklistTemplate(id=uuid.uuid4(), code=code, **values)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-__all__ = ["Grade", "grade", "parse_reading", "unit_is_defective"]
+__all__ = ["Grade", "bounded", "grade", "parse_plain_number", "parse_reading", "unit_is_defective"]
 
 INCH_UNITS = frozenset({"in", "inch", "inches", '"'})
 METRIC_UNITS = frozenset({"mm", "cm", "m"})
@@ -62,6 +62,32 @@ def parse_reading(text: str, unit: str) -> Decimal:
         raise ValueError(f"Cannot read {text!r}: in a mixed number the fraction must be below 1.")
     magnitude = Decimal(int(match["whole"] or 0)) + Decimal(num) / Decimal(den)
     return -magnitude if match["sign"] == "-" else magnitude
+
+
+# A stored number stays short: below a million, to at most 8 places (1/64 inch is 0.015625), so the decimal text
+# of a reading, a spec and their difference fits the 24-character columns.
+MAX_MAGNITUDE = Decimal(1_000_000)
+MAX_PLACES = 8
+
+
+def bounded(value: Decimal, text: object) -> Decimal:
+    """``value`` if it is finite, below a million and has at most 8 decimal places; else a ValueError."""
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not a finite number.")
+    if abs(value) >= MAX_MAGNITUDE:
+        raise ValueError(f"{text!r} is too large; numbers must be below {MAX_MAGNITUDE:,}.")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+        raise ValueError(f"{text!r} is too precise; use at most {MAX_PLACES} decimal places.")
+    return value
+
+
+def parse_plain_number(text: object) -> Decimal:
+    """A plain decimal as typed ("12", "12.5", "12,5"): no exponent, NaN or Infinity; bounded like a reading."""
+    body = str(text).strip()
+    if not _DECIMAL.fullmatch(body):
+        raise ValueError(f"{text!r} is not a plain number; write it like 12 or 12.5.")
+    return bounded(Decimal(body.replace(",", ".")), text)
 
 
 @dataclass(frozen=True)

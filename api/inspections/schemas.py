@@ -18,6 +18,13 @@ Decision = Literal["accepted", "rejected", "on_hold", "accepted_with_concession"
 Note = Annotated[str, msgspec.Meta(max_length=4000)]
 Short = Annotated[str, msgspec.Meta(max_length=200)]
 PhotoIds = Annotated[list[UUID], msgspec.Meta(max_length=50)]
+# A record version: PostgreSQL keeps it in a 32-bit integer, so larger numbers are refused here, on every database.
+Version = Annotated[int, msgspec.Meta(ge=0, le=2_147_483_647)]
+# A carton number on a packing list; far above any real shipment, far below any integer column's limit.
+CartonNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
+AqlText = Annotated[str, msgspec.Meta(max_length=8)]  # as stored: String(4) / String(8), canonicalised first
+# A number as typed on a spec sheet or a checklist ("15 3/8", "12.5").
+NumberText = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
 
 class BookingIn(Input):
@@ -52,15 +59,15 @@ class InspectionPut(Input):
 
     order_id: UUID
     type: InspectionType
-    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    version: Version = 0
     status: SettableStatus | UnsetType = UNSET
     assignee_id: UUID | None | UnsetType = UNSET
     scheduled_for: date | None | UnsetType = UNSET
     lot_size: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None | UnsetType = UNSET
-    aql_level: str | None | UnsetType = UNSET  # null: the order's, else the customer's, else level II
-    aql_critical: str | None | UnsetType = UNSET
-    aql_major: str | None | UnsetType = UNSET
-    aql_minor: str | None | UnsetType = UNSET
+    aql_level: AqlText | None | UnsetType = UNSET  # null: the order's, else the customer's, else level II
+    aql_critical: AqlText | None | UnsetType = UNSET
+    aql_major: AqlText | None | UnsetType = UNSET
+    aql_minor: AqlText | None | UnsetType = UNSET
     units_inspected: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] | UnsetType = UNSET
     production_stage: Stage | None | UnsetType = UNSET
     percent_complete: Annotated[int, msgspec.Meta(ge=0, le=100)] | None | UnsetType = UNSET
@@ -91,10 +98,10 @@ class DefectPut(Input):
 
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
     severity: Severity
-    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    version: Version = 0
     count: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | UnsetType = UNSET
     sample_unit: Annotated[str, msgspec.Meta(max_length=40)] | UnsetType = UNSET
-    carton_number: int | None | UnsetType = UNSET
+    carton_number: CartonNumber | None | UnsetType = UNSET
     location: Short | UnsetType = UNSET
     note: Note | UnsetType = UNSET
     photo_ids: PhotoIds | UnsetType = UNSET
@@ -129,7 +136,7 @@ class MeasurementPut(Input):
     size: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
     point: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
     reading: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    version: Version = 0
     note: Note | UnsetType = UNSET
     photo_ids: PhotoIds | UnsetType = UNSET
 
@@ -153,7 +160,7 @@ class MeasurementOut(Output):
 class ChecklistAnswerPut(Input):
     item_key: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
     result: Literal["pass", "fail", "na"]
-    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    version: Version = 0
     value: Annotated[str, msgspec.Meta(max_length=24)] | None | UnsetType = UNSET
     note: Note | UnsetType = UNSET
     photo_ids: PhotoIds | UnsetType = UNSET
@@ -175,8 +182,8 @@ class ChecklistItem(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     label: Short
     label_zh: Short
     kind: Literal["check", "value"] = "check"
-    limit: str | None = None
-    unit: str | None = None
+    limit: Annotated[str, msgspec.Meta(max_length=24)] | None = None  # a plain number; checked when saved
+    unit: Annotated[str, msgspec.Meta(max_length=40)] | None = None
     fail_severity: Severity = "major"
 
 
@@ -184,7 +191,7 @@ class ChecklistTemplateIn(Input):
     name: Short
     name_zh: Short
     items: Annotated[list[ChecklistItem], msgspec.Meta(min_length=1, max_length=100)]
-    version: Annotated[int, msgspec.Meta(ge=1)] | UnsetType = UNSET  # the version edited; left out: the current one
+    version: Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)] | UnsetType = UNSET  # the one edited; left out: current
 
 
 class ChecklistTemplateOut(Output):
@@ -200,14 +207,15 @@ class SpecPoint(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
     name: Short
     name_zh: Short = ""
-    tol_minus: str
-    tol_plus: str | None = None  # null: the same as tol_minus
-    specs: dict[str, str]  # size → spec value, as typed ("15 3/8" in inch sheets)
+    tol_minus: NumberText
+    tol_plus: NumberText | None = None  # null: the same as tol_minus
+    specs: Annotated[dict[Annotated[str, msgspec.Meta(min_length=1, max_length=40)], NumberText],
+                     msgspec.Meta(max_length=200)]  # size → spec value, as typed ("15 3/8" in inch sheets)
 
 
 class SpecSheetPut(Input):
     points: Annotated[list[SpecPoint], msgspec.Meta(max_length=200)]
-    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    version: Version = 0
     unit: Literal["cm", "inch"] = "cm"
     defect_severity: Severity = "major"
 
@@ -226,7 +234,7 @@ class DefectCodeIn(Input):
     name_zh: Short
     default_severity: Severity
     active: bool = True
-    version: Annotated[int, msgspec.Meta(ge=1)] | UnsetType = UNSET  # the version edited; left out: the current one
+    version: Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)] | UnsetType = UNSET  # the one edited; left out: current
 
 
 class DefectCodeOut(Output):
@@ -292,13 +300,13 @@ class SignatureOut(Output):
 
 
 class MissingCarton(Input):
-    carton_number: int
+    carton_number: CartonNumber
     reason: Annotated[str, msgspec.Meta(min_length=3, max_length=1000)]
 
 
 class SubmitIn(Input):
-    version: int
-    missing_cartons: list[MissingCarton] = []
+    version: Version
+    missing_cartons: Annotated[list[MissingCarton], msgspec.Meta(max_length=10_000)] = []
 
 
 class ReviewIn(Input):
