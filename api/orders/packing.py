@@ -44,8 +44,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 _COLUMN_OF = {alias: column for column, aliases in ALIASES.items() for alias in aliases}
 _UNIT = re.compile(r"[（(\[]([^）)\]]*)[）)\]]")
-_RANGE = re.compile(r"^\s*(\d+)(?:\.0)?\s*(?:[-~–—至到]\s*(\d+)(?:\.0)?)?\s*$")
-_DIMS = re.compile(r"^\s*([\d.]+)\s*[x×*X]\s*([\d.]+)\s*[x×*X]\s*([\d.]+)\s*(cm|mm|in|inch|\")?\s*$", re.I)
+_RANGE = re.compile(r"^\s*(\d{1,12})(?:\.0)?\s*(?:[-~–—至到]\s*(\d{1,12})(?:\.0)?)?\s*$")
+_NUM = r"(\d{1,12}(?:\.\d{1,12})?|\.\d{1,12})"
+_DIMS = re.compile(rf"^\s*{_NUM}\s*[x×*X]\s*{_NUM}\s*[x×*X]\s*{_NUM}\s*(cm|mm|in|inch|\")?\s*$", re.IGNORECASE)
 _FOOTER = ("total", "合计", "總計", "总计", "小计")
 # A row that states the list's totals: checked against the rows above it, never read as a carton.
 _TOTAL = ("total", "grandtotal", "合计", "合計", "总计", "總計")
@@ -68,6 +69,13 @@ KNOWN_HEADERS = {
 }
 LB_TO_KG = Decimal("0.45359237")
 MAX_CARTONS = 200_000
+# What the database holds, and what a person could mean: checked before any number is converted.
+MAX_INT = 2**31 - 1  # carton numbers and quantities are 32-bit signed integer columns
+MAX_NUMBER_CHARS = 32  # a number cell longer than this is refused unread (1e400000 would take seconds)
+MAX_MEASURE = Decimal(1_000_000)  # kg, lbs, cm, mm: anything larger is a typing slip
+MAX_ROWS, MAX_COLUMNS, MAX_CELLS = 100_000, 100, 2_000_000
+MAX_CELL_CHARS = 131_072
+MAX_UNZIPPED = 100 * 1024 * 1024  # an XLSX whose parts unzip to more than this is refused unread
 
 
 @dataclass(frozen=True)
@@ -131,19 +139,75 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    # newline="": a CR-only file (Excel for Mac) splits into lines like any other.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows: list[list[str]] = []
+    cells = 0
+    try:
+        for row in reader:
+            rows.append([cell.strip() for cell in row])
+            cells += len(row)
+            _check_size(len(rows), len(row), cells)
+    except csv.Error as exc:
+        row_no = len(rows) + 1
+        raise PackingListInvalid([RowError(row_no, "", f"Row {row_no} cannot be read as CSV ({exc}).",
+                                           f"第 {row_no} 行无法按 CSV 读取。")]) from None
+    return rows
+
+
+def _check_size(row_count: int, width: int, cells: int) -> None:
+    if row_count > MAX_ROWS:
+        raise PackingListInvalid([RowError(row_count, "", f"The list has more than {MAX_ROWS:,} rows.",
+                                           f"装箱单超过 {MAX_ROWS:,} 行。")])
+    if width > MAX_COLUMNS:
+        raise PackingListInvalid([RowError(row_count, "", f"Row {row_count} has more than {MAX_COLUMNS} columns.",
+                                           f"第 {row_count} 行超过 {MAX_COLUMNS} 列。")])
+    if cells > MAX_CELLS:
+        raise PackingListInvalid([RowError(row_count, "", f"The list has more than {MAX_CELLS:,} cells.",
+                                           f"装箱单超过 {MAX_CELLS:,} 个单元格。")])
 
 
 def _read_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    unreadable = (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, IndexError, TypeError)
+    try:
+        # The zip directory's sizes, before anything is unpacked: a zip bomb is refused unread.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except unreadable as exc:
+        raise PackingListInvalid([RowError(0, "", f"The workbook cannot be read ({exc}).", "无法读取该工作簿。")]) \
+            from None
+    if unzipped > MAX_UNZIPPED:
+        raise PackingListInvalid([RowError(0, "", f"The workbook unpacks to {unzipped:,} bytes, more than "
+                                                  f"{MAX_UNZIPPED:,}.", "工作簿解压后过大。")])
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise PackingListInvalid([RowError(0, "", f"The workbook cannot be read ({exc}).", "无法读取该工作簿。")])
-    sheet = book.worksheets[0]
-    rows = [[_xlsx_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
+        sheet = book.worksheets[0]
+        # The declared <dimension> is ignored: a row is as wide as its cells (openpyxl pads rows to it).
+        sheet.reset_dimensions()
+        rows: list[list[str]] = []
+        cells = 0
+        pad = sheet._get_row
+
+        def row_checked(row, *args, **kwargs):  # type: ignore[no-untyped-def]
+            # A cell far to the right is refused before openpyxl pads its row out to it.
+            if row and max(c["column"] for c in row) > MAX_COLUMNS:
+                _check_size(len(rows) + 1, MAX_COLUMNS + 1, cells)
+            return pad(row, *args, **kwargs)
+
+        sheet._get_row = row_checked
+        for values in sheet.iter_rows(values_only=True):
+            row = [_xlsx_cell(v) for v in values]
+            while row and not row[-1]:
+                row.pop()
+            rows.append(row)
+            cells += len(row)
+            _check_size(len(rows), len(row), cells)
+        book.close()
+    except unreadable as exc:
+        raise PackingListInvalid([RowError(0, "", f"The workbook cannot be read ({exc}).", "无法读取该工作簿。")]) \
+            from None
     return rows
 
 
@@ -289,8 +353,12 @@ def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], 
                 f"Unknown SKU {what!r}: it is not a line of this order.", f"未知的 SKU「{what}」：不在本订单中。")
         qty = _quantity(cell(row, "qty"))
         if qty is None or qty <= 0:
-            err(row_no, "qty", f"Quantity {cell(row, 'qty')!r} is not a whole number above 0.",
-                f"数量「{cell(row, 'qty')}」不是大于 0 的整数。")
+            err(row_no, "qty", f"Quantity {_short(cell(row, 'qty'), 40)!r} is not a whole number above 0.",
+                f"数量「{_short(cell(row, 'qty'), 40)}」不是大于 0 的整数。")
+        elif qty > MAX_INT:
+            err(row_no, "qty", f"Quantity {_short(cell(row, 'qty'), 40)!r} is too large (at most {MAX_INT:,}).",
+                f"数量「{_short(cell(row, 'qty'), 40)}」过大（最多 {MAX_INT:,}）。")
+            qty = None
         carton_cell = cell(row, "carton")
         if not carton_cell:
             # A merged carton cell: this row adds another SKU to the cartons above (an assorted pack).
@@ -303,11 +371,16 @@ def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], 
             continue
         match = _RANGE.match(carton_cell)
         if not match:
-            err(row_no, "carton", f"Carton number {carton_cell!r} is not a number or a range like 1-20.",
-                f"箱号「{carton_cell}」不是数字或 1-20 这样的范围。")
+            err(row_no, "carton", f"Carton number {_short(carton_cell, 40)!r} is not a number or a range like 1-20.",
+                f"箱号「{_short(carton_cell, 40)}」不是数字或 1-20 这样的范围。")
             group = []
             continue
         start, end = int(match.group(1)), int(match.group(2) or match.group(1))
+        if end > MAX_INT:
+            err(row_no, "carton", f"Carton number {carton_cell!r} is too large (at most {MAX_INT:,}).",
+                f"箱号「{carton_cell}」过大（最多 {MAX_INT:,}）。")
+            group = []
+            continue
         if end < start or end - start >= MAX_CARTONS:
             err(row_no, "carton", f"Carton range {carton_cell!r} runs backwards or is too long.",
                 f"箱号范围「{carton_cell}」无效。")
@@ -340,6 +413,9 @@ def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], 
             break
     if not cartons and not errors:
         errors.append(RowError(header_index + 1, "", "The packing list has no cartons.", "装箱单中没有箱子。"))
+    if not errors and totals.pieces > MAX_INT:
+        errors.append(RowError(header_index + 1, columns["qty"][1], f"The list holds more than {MAX_INT:,} pieces.",
+                               f"装箱单总件数超过 {MAX_INT:,}。"))
     if errors:
         raise PackingListInvalid(errors)
     cartons.sort(key=lambda c: c.number)
@@ -365,8 +441,8 @@ def _quantity(text: str) -> int | None:
 
 def _raw_weights(row, cell) -> tuple[Decimal | None, Decimal | None]:  # type: ignore[no-untyped-def]
     """The row's weights as written (the column's own unit), for checking a total row."""
-    return (_decimal(cell(row, "net")) if cell(row, "net") else None,
-            _decimal(cell(row, "gross")) if cell(row, "gross") else None)
+    return (_decimal(cell(row, "net"), None) if cell(row, "net") else None,
+            _decimal(cell(row, "gross"), None) if cell(row, "gross") else None)
 
 
 @dataclass
@@ -419,7 +495,7 @@ class _Totals:
             text = cell(row, column)
             if not text:
                 continue
-            stated_weight = _decimal(text)
+            stated_weight = _decimal(text, None)
             per_carton, as_written = self.weights[column]
             if stated_weight is not None:
                 differs(column, "kg" if "lb" not in columns[column][2] else "lbs", "", stated_weight, per_carton,
@@ -430,20 +506,30 @@ def _figure(value: Decimal) -> str:
     return f"{value.normalize():,f}" if value == value.to_integral_value() else f"{value:,.2f}"
 
 
-def _whole(text: str) -> int | None:
+def _bounded(text: str) -> Decimal | None:
+    """The number written, or None: a long cell, a huge exponent, Infinity and NaN are refused unconverted."""
+    if len(text) > MAX_NUMBER_CHARS:
+        return None
     try:
-        value = Decimal(text.replace(",", ""))
+        value = Decimal(text)
     except InvalidOperation:
+        return None
+    if not value.is_finite() or abs(value.adjusted()) > 20:
+        return None
+    return value
+
+
+def _whole(text: str) -> int | None:
+    value = _bounded(text.replace(",", ""))
+    if value is None:
         return None
     return int(value) if value == value.to_integral_value() else None
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.replace(",", ".").strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() and value >= 0 else None
+def _decimal(text: str, limit: Decimal | None = MAX_MEASURE) -> Decimal | None:
+    """A measure from 0 up to `limit` (a total row's sum may be larger than one carton's measure)."""
+    value = _bounded(text.replace(",", ".").strip())
+    return value if value is not None and 0 <= value and (limit is None or value < limit) else None
 
 
 def _weights(row, row_no, cell, columns, err) -> tuple[float | None, float | None]:  # type: ignore[no-untyped-def]
@@ -455,7 +541,8 @@ def _weights(row, row_no, cell, columns, err) -> tuple[float | None, float | Non
             continue
         value = _decimal(text)
         if value is None:
-            err(row_no, column, f"Weight {text!r} is not a number.", f"{zh}「{text}」不是数字。")
+            err(row_no, column, f"Weight {_short(text, 40)!r} is not a number from 0 to {MAX_MEASURE:,}.",
+                f"{zh}「{_short(text, 40)}」不是 0 到 {MAX_MEASURE:,} 之间的数字。")
         elif "lb" in columns[column][2]:
             value *= LB_TO_KG
         found[column] = value
@@ -469,18 +556,21 @@ def _weights(row, row_no, cell, columns, err) -> tuple[float | None, float | Non
 def _dimensions(row, row_no, cell, columns, err) -> tuple[float | None, float | None, float | None]:  # type: ignore[no-untyped-def]
     if text := cell(row, "dims"):
         match = _DIMS.match(text)
-        if not match:
-            err(row_no, "dims", f"Dimensions {text!r} should look like 60x40x30.", f"尺寸「{text}」应为 60x40x30 格式。")
+        sides = [_decimal(match.group(i)) for i in (1, 2, 3)] if match else [None]
+        if not match or None in sides:
+            err(row_no, "dims", f"Dimensions {_short(text, 40)!r} should look like 60x40x30.",
+                f"尺寸「{_short(text, 40)}」应为 60x40x30 格式。")
             return (None, None, None)
         unit = (match.group(4) or columns["dims"][2] or "cm").lower()
         factor = {"mm": Decimal("0.1"), "in": Decimal("2.54"), "inch": Decimal("2.54"), '"': Decimal("2.54")}.get(unit, 1)
-        return tuple(float(Decimal(match.group(i)) * factor) for i in (1, 2, 3))  # type: ignore[return-value]
+        return tuple(float(side * factor) for side in sides)  # type: ignore[operator,return-value]
     values = []
     for column in ("length", "width", "height"):
         text = cell(row, column)
         value = _decimal(text) if text else None
         if text and value is None:
-            err(row_no, column, f"{text!r} is not a number.", f"「{text}」不是数字。")
+            err(row_no, column, f"{_short(text, 40)!r} is not a number from 0 to {MAX_MEASURE:,}.",
+                f"「{_short(text, 40)}」不是 0 到 {MAX_MEASURE:,} 之间的数字。")
         values.append(float(value) if value is not None else None)
     return tuple(values)  # type: ignore[return-value]
 
@@ -494,6 +584,10 @@ def _barcodes(text: str, start: int, count: int, po_number: str, row_no, err) ->
         return []
     if not text:
         return [f"{po_number}-{start + i}" for i in range(count)]
+    if len(text) > 48:
+        err(row_no, "barcode", f"Barcode {_short(text, 40)!r} is longer than 48 characters.",
+            f"条码「{_short(text, 40)}」超过 48 个字符。")
+        return []
     sscc = gs1.sscc_from_text(text)
     if sscc is not None:
         if not gs1.is_valid_sscc(sscc):

@@ -349,6 +349,9 @@ class OrderService:
                         detail_zh=f"该客户已有 PO 号为 {po_number} 的订单。", field="po_number")
 
 
+MAX_LISTED_ERRORS = 200  # a file of a million bad rows answers the first few hundred and the count
+
+
 class PackingListService:
     def __init__(self, session: AsyncSession, user: User) -> None:
         self.session = session
@@ -367,9 +370,12 @@ class PackingListService:
         try:
             cartons = await anyio.to_thread.run_sync(_parse, filename, data, refs, order.po_number, aliases or {})
         except PackingListInvalid as exc:
-            raise Invalid(f"The packing list has {len(exc.errors)} problem(s); nothing was imported.",
-                          detail_zh=f"装箱单有 {len(exc.errors)} 处错误，未导入任何内容。",
-                          errors=[asdict(e) for e in exc.errors]) from None
+            # The first MAX_LISTED_ERRORS are listed; error_count says how many there are in all.
+            count = len(exc.errors)
+            shown = f" (the first {MAX_LISTED_ERRORS} are listed)" if count > MAX_LISTED_ERRORS else ""
+            raise Invalid(f"The packing list has {count} problem(s){shown}; nothing was imported.",
+                          detail_zh=f"装箱单有 {count} 处错误，未导入任何内容。",
+                          errors=[asdict(e) for e in exc.errors[:MAX_LISTED_ERRORS]], error_count=count) from None
         return order, lines, cartons
 
     async def preview(self, order_id: uuid.UUID, filename: str, data: bytes) -> dict[str, Any]:
