@@ -32,7 +32,7 @@ from api.imaging import (
 from tests.helpers import TESTDATA
 
 ROOT = Path(__file__).resolve().parents[1]
-IPHONE = TESTDATA / "barcodes" / "cartons" / "IMG_8747.JPG"  # an MPO: the JPEG plugin opens it
+IPHONE = TESTDATA / "barcodes" / "cartons" / "IMG_8747.JPG"  # 12 MP, EXIF orientation 6, Display P3
 MAX = 1_000_000
 
 
@@ -142,10 +142,17 @@ def test_open_reads_the_header_only(fmt: str, expected: str, plugin: str, monkey
 
 
 def test_open_a_real_phone_photo() -> None:
-    if not IPHONE.exists():
-        pytest.skip(f"test data missing: {IPHONE}")
     fmt, im = open_image(IPHONE.read_bytes(), max_pixels=50_000_000)
-    assert (fmt, im.format, im.size) == ("jpeg", "MPO", (4032, 3024))
+    assert (fmt, im.format, im.size) == ("jpeg", "JPEG", (4032, 3024))
+
+
+def test_open_an_mpo_as_a_jpeg() -> None:
+    """iPhones write MPO (a JPEG with a second image after it): the JPEG plugin opens its primary image."""
+    primary, depth = Image.new("RGB", (400, 300), (200, 40, 40)), Image.new("L", (200, 150), 128)
+    out = io.BytesIO()
+    primary.save(out, "MPO", save_all=True, append_images=[depth])
+    fmt, im = open_image(out.getvalue(), max_pixels=MAX)
+    assert (fmt, im.format, im.size) == ("jpeg", "MPO", (400, 300))
 
 
 def test_accept_limits_the_formats() -> None:

@@ -6,19 +6,17 @@ import io
 import json
 import math
 import struct
-import time
 import zlib
 from pathlib import Path
 
 import pytest
 import zxingcpp
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFile, ImageFilter, ImageFont
 
-from api.barcodes import gs1
+from api.barcodes import decoding, gs1
 from api.barcodes.decoding import BadImage, DecodeError, NotAnImage, decode_image, sniff_image_type
 
 TESTDATA = Path(__file__).resolve().parents[1] / "data" / "barcodes"  # tests/data: see its README.md
-needs_testdata = pytest.mark.skipif(not (TESTDATA / "manifest.json").exists(), reason="tests/data/barcodes not found")
 
 F = zxingcpp.BarcodeFormat
 
@@ -94,12 +92,9 @@ KNOWN_MISSES = {"ean13-1/36.webp", "ean13-4/08.webp"}
 
 
 def _manifest() -> list[dict]:
-    if not (TESTDATA / "manifest.json").exists():
-        return []
     return json.loads((TESTDATA / "manifest.json").read_text())
 
 
-@needs_testdata
 @pytest.mark.parametrize("entry", _manifest(), ids=lambda e: e["file"])
 def test_shared_samples(entry: dict) -> None:
     result = decode_image((TESTDATA / entry["file"]).read_bytes())
@@ -115,7 +110,6 @@ def test_shared_samples(entry: dict) -> None:
         assert b.format in {entry["format"], "GS1-128"} or (entry["format"], b.format) == ("EAN13", "UPCA")
 
 
-@needs_testdata
 def test_shared_gs1_samples_are_parsed() -> None:
     r = decode_image((TESTDATA / "code128-1/5.png").read_bytes())
     [b] = r.barcodes
@@ -129,7 +123,6 @@ def test_shared_gs1_samples_are_parsed() -> None:
     assert b.gs1["elements"][2]["value"] == "2031-06-30"
 
 
-@needs_testdata
 def test_carton_photos() -> None:
     """12 MP iPhone photos stored sideways (EXIF 6), two Code 128 each (MaxiCode is beyond both
     engines and does not count)."""
@@ -199,11 +192,9 @@ def test_twelve_megapixel_photo() -> None:
         (symbol(F.ITF, GTIN14, 5.0, 140), (80, 720)),
     ]
     img = photo(label(parts, (1100, 950)), (4000, 3000), angle=22)
-    t0 = time.perf_counter()
     r = decode_image(jpeg(img))
     assert texts(r) == sorted(["00" + SSCC, GTIN14, "https://floorcheck.example/c/7"])
     assert (r.width, r.height) == (4000, 3000)
-    assert time.perf_counter() - t0 < 5  # generous: CI machines are shared
 
 
 @pytest.mark.parametrize("orientation", [6, 8, 3])
@@ -238,8 +229,23 @@ def test_no_code_returns_empty() -> None:
     assert r.to_dict()["barcodes"] == []
 
 
-def test_page_of_text_is_cheap() -> None:
+def test_page_of_text_is_cheap(monkeypatch: pytest.MonkeyPatch) -> None:
     """A photographed packing list: busy everywhere, no symbol. The crops it provokes are capped."""
+    budgets: list[Recording] = []
+
+    class Recording(decoding._Budget):
+        def __init__(self, pixels: float, crops: int = 1_000) -> None:
+            super().__init__(pixels, crops)
+            self.allowance, self.granted, self.refused = pixels, 0.0, 0
+            budgets.append(self)
+
+        def take(self, pixels: float) -> bool:
+            granted = super().take(pixels)
+            self.granted += pixels if granted else 0
+            self.refused += 0 if granted else 1
+            return granted
+
+    monkeypatch.setattr(decoding, "_Budget", Recording)
     img = Image.new("L", (4000, 3000), 240)
     d = ImageDraw.Draw(img)
     font = ImageFont.load_default(size=28)
@@ -247,10 +253,11 @@ def test_page_of_text_is_cheap() -> None:
     for y in range(0, 3000, 40):
         d.text((10 - (y % 7) * 9, y), line, fill=0, font=font)
     data = jpeg(img)
-    c0 = time.thread_time()
     r = decode_image(data)
     assert r.barcodes == []
-    assert time.thread_time() - c0 < 1.5  # CPU time: not inflated by other load on the machine
+    # The work is bounded by the budget, not by the print on the page: the cap is what stopped it.
+    assert budgets and all(b.granted <= b.allowance for b in budgets)
+    assert sum(b.refused for b in budgets) > 0
 
 
 def test_same_code_twice_is_one_result() -> None:
@@ -346,11 +353,13 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 
 @pytest.mark.parametrize(("width", "height"), [(100_000, 100_000), (10_000, 6_000), (7072, 7072)])
-def test_decompression_bomb(width: int, height: int) -> None:
-    t0 = time.perf_counter()
+def test_decompression_bomb(width: int, height: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    def decoded(*_args: object) -> None:
+        raise AssertionError("a bomb must be refused from its header, before any decoding")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decoded)  # refused from the header, nothing decoded
     with pytest.raises(BadImage) as exc:
         decode_image(_png_header_only(width, height))
-    assert time.perf_counter() - t0 < 1.0  # refused from the header, nothing decoded
     assert "pixels" in exc.value.message
 
 

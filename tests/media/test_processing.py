@@ -37,8 +37,7 @@ SERIAL = "SN-SECRET-0042"
 
 
 def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"test data missing: {path}")
+    assert path.exists(), f"test data missing: {path} (tests/data is part of the repository)"
     return path
 
 
