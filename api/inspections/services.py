@@ -276,22 +276,13 @@ class InspectionService:
         inspection = written.record
         if not written.changed:
             return inspection, False
-        if not inspection.mode_reason:  # decided once, when the phone first takes the inspection
-            state = await self.switching_state(order.factory_id) if inspection.type == "pre_shipment" else None
-            inspection.mode = state.mode if state else "normal"
-            inspection.mode_reason = state.reason if state else "Not a pre-shipment lot: normal inspection."
-            inspection.mode_reason_zh = state.reason_zh if state else "非尾期批次：正常检验。"
-        current_settings = {name: getattr(inspection, name) for name in GARMENT_DEFAULTS}
-        inspection.plans = compute_plans(inspection.lot_size, current_settings, inspection.mode)
         if inspection.status == Status.in_progress and inspection.started_at is None:
             inspection.started_at = utcnow()
         if written.created:
             await record_event(self.session, order.id, "inspection_created",
                                f"{TYPE_LABEL[inspection.type]} created", self.user,
                                inspection_id=str(inspection.id), type=inspection.type)
-        await self.session.flush()
-        if inspection.type == "pre_shipment" and inspection.carton_seed is None:
-            await draw(self.session, inspection, self.user)
+        await self._plan_and_draw(inspection, order)
         return inspection, written.created
 
     async def prepare(self, inspection: Inspection, order: Order) -> None:
@@ -303,10 +294,16 @@ class InspectionService:
         """
         if inspection.status == Status.scheduled:
             inspection.lot_size = await self._lot_size(order) or inspection.lot_size
-        if not inspection.mode_reason:
+        if not inspection.mode_reason:  # not planned yet: the sampling comes from the order or the customer
             customer = await self.session.get(Customer, order.customer_id)
             for name, value in sampling_settings({}, order, customer, None).items():
                 setattr(inspection, name, value)
+        await self._plan_and_draw(inspection, order)
+
+    async def _plan_and_draw(self, inspection: Inspection, order: Order) -> None:
+        """The inspection mode (decided once, from the factory's switching state), the plans for the lot size
+        and sampling as they are now, and for a pre-shipment inspection its first draw of cartons."""
+        if not inspection.mode_reason:
             state = await self.switching_state(order.factory_id) if inspection.type == "pre_shipment" else None
             inspection.mode = state.mode if state else "normal"
             inspection.mode_reason = state.reason if state else "Not a pre-shipment lot: normal inspection."

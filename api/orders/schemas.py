@@ -179,8 +179,9 @@ class CartonItemOut(Output):
     quantity: int
 
 
-class CartonOut(Output):
-    id: UUID
+class CartonPreview(Output):
+    """A carton as a packing list describes it (a dry run's cartons have no id yet)."""
+
     number: int
     barcode: str
     net_kg: float | None
@@ -189,6 +190,10 @@ class CartonOut(Output):
     width_cm: float | None
     height_cm: float | None
     items: list[CartonItemOut]
+
+
+class CartonOut(CartonPreview):
+    id: UUID
 
 
 class PackingListOut(Output):
@@ -216,17 +221,6 @@ class PackingLineChange(Output):
     current_packed: int
     packed: int
     difference: int
-
-
-class CartonPreview(Output):
-    number: int
-    barcode: str
-    net_kg: float | None
-    gross_kg: float | None
-    length_cm: float | None
-    width_cm: float | None
-    height_cm: float | None
-    items: list[CartonItemOut]
 
 
 class PackingListPreview(Output):
