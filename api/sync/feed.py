@@ -118,12 +118,6 @@ class FeedService:
     def _orders_in_hand(self) -> Select[Any]:
         return select(Inspection.order_id).where(Inspection.id.in_(self._in_hand()))
 
-    async def _holds(self, inspection_id: uuid.UUID | None) -> bool:
-        if inspection_id is None:
-            return False
-        return await self.session.scalar(
-            select(func.count()).select_from(self._in_hand().where(Inspection.id == inspection_id).subquery())) > 0
-
     # --- the log -------------------------------------------------------------------------------------------
 
     async def _horizon(self) -> int:
@@ -153,20 +147,21 @@ class FeedService:
         more = len(rows) > limit
         rows = rows[:limit]
         latest = {(row.kind, row.key): row for row in rows}  # a record changed twice in a page goes once
+        held = set(await self.session.scalars(self._in_hand()))  # once per page, not once per row
         items: list[FeedItem] = []
         for row in sorted(latest.values(), key=lambda r: (r.txid, r.seq)):
-            items.extend(await self._materialize(row))
+            items.extend(await self._materialize(row, held))
         last = rows[-1] if rows else None
         next_cursor = Cursor(last.txid, last.seq) if last else cursor
         return FeedPage(items=items, next=next_cursor.encode(), more=more)
 
-    async def _materialize(self, row: Change) -> list[FeedItem]:
+    async def _materialize(self, row: Change, held: set[uuid.UUID]) -> list[FeedItem]:
         if row.kind == BUNDLE:
             inspection_id = uuid.UUID(row.key)
-            return await self._bundle(inspection_id) if await self._holds(inspection_id) else []
+            return await self._bundle(inspection_id) if inspection_id in held else []
         if row.kind == "inspection":
             inspection = await self.session.get(Inspection, uuid.UUID(row.key))
-            if inspection is None or row.for_user_id is not None or not await self._holds(inspection.id):
+            if inspection is None or row.for_user_id is not None or inspection.id not in held:
                 return [FeedItem(kind="inspection", key=row.key, version=inspection.version if inspection else 0,
                                  deleted=True)]
             return [await self._inspection_item(inspection)]
