@@ -188,15 +188,17 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         sheet.reset_dimensions()
         rows: list[list[str]] = []
         cells = 0
-        pad = sheet._get_row
+        pad = getattr(sheet, "_get_row", None)  # openpyxl's read-only row builder (private; may go away)
 
         def row_checked(row, *args, **kwargs):  # type: ignore[no-untyped-def]
-            # A cell far to the right is refused before openpyxl pads its row out to it.
+            # A cell far to the right is refused before openpyxl pads its row out to it. Without this hook
+            # the padded row is still refused below, at the cost of one wide row in memory.
             if row and max(c["column"] for c in row) > MAX_COLUMNS:
                 _check_size(len(rows) + 1, MAX_COLUMNS + 1, cells)
             return pad(row, *args, **kwargs)
 
-        sheet._get_row = row_checked
+        if pad is not None:
+            sheet._get_row = row_checked
         for values in sheet.iter_rows(values_only=True):
             row = [_xlsx_cell(v) for v in values]
             while row and not row[-1]:
