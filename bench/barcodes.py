@@ -8,7 +8,7 @@ It builds a fixed, seeded set of synthetic carton-label photos: 12 MP JPEGs (400
 GS1-128 with (02)(37)(10), ITF-14, EAN-13, QR, GS1 DataMatrix), plus a few photos without any
 code. The photos are cached under bench/.cache/ (which ignores itself), so reruns are quick.
 
-On that set and on the shared test images (../shared/testdata/barcodes) it reports for each
+On that set and on the test images in tests/data/barcodes it reports for each
 approach: the share of expected codes read, the false reads (a code reported with a text that
 is not expected in that photo), and the median and p90 time per photo (from the file's bytes
 to the result, one thread), both wall clock and the thread's CPU time (the machine is shared:
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from api.barcodes import gs1  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / ".cache" / "barcodes"
-TESTDATA = ROOT.parent / "shared" / "testdata" / "barcodes"
+TESTDATA = ROOT / "tests" / "data" / "barcodes"
 GENERATOR_VERSION = 7  # bump to invalidate the cache
 N_PHOTOS = 72
 SEED = 20261122

@@ -60,7 +60,7 @@ def decode(actor, data: bytes, name: str = "label.jpg", content_type: str = "ima
     return actor.post("/api/barcodes/decode", files={"image": (name, data, content_type)})
 
 
-def test_decode_a_shared_sample(world) -> None:  # type: ignore[no-untyped-def]
+def test_decode_a_sample_image(world) -> None:  # type: ignore[no-untyped-def]
     manifest = json.loads((TESTDATA / "barcodes" / "manifest.json").read_text())
     entry = next(e for e in manifest if e["format"] == "EAN13")
     body = decode(world.inspector, (TESTDATA / "barcodes" / entry["file"]).read_bytes(), "x.webp", "image/webp").json()

@@ -85,7 +85,7 @@ def texts(result) -> list[str]:
     return sorted(b.text for b in result.barcodes)
 
 
-# --- the shared test images -----------------------------------------------------------------
+# --- the sample images in tests/data -------------------------------------------------------------
 
 # Both engines fail on these two (see SOURCE.md); they must come back empty, never wrong.
 KNOWN_MISSES = {"ean13-1/36.webp", "ean13-4/08.webp"}
@@ -96,7 +96,7 @@ def _manifest() -> list[dict]:
 
 
 @pytest.mark.parametrize("entry", _manifest(), ids=lambda e: e["file"])
-def test_shared_samples(entry: dict) -> None:
+def test_sample_images(entry: dict) -> None:
     result = decode_image((TESTDATA / entry["file"]).read_bytes())
     got = texts(result)
     want = entry["expected"]
@@ -110,7 +110,7 @@ def test_shared_samples(entry: dict) -> None:
         assert b.format in {entry["format"], "GS1-128"} or (entry["format"], b.format) == ("EAN13", "UPCA")
 
 
-def test_shared_gs1_samples_are_parsed() -> None:
+def test_gs1_sample_images_are_parsed() -> None:
     r = decode_image((TESTDATA / "code128-1/5.png").read_bytes())
     [b] = r.barcodes
     assert (b.format, b.symbology_identifier) == ("GS1-128", "]C1")
