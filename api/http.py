@@ -7,8 +7,15 @@ from typing import Annotated, Any
 from litestar import Response
 from litestar.params import QueryParameter
 
+from api.schemas import NO_NUL
+
 PageNo = Annotated[int, QueryParameter(ge=1, le=100_000)]
 PerPage = Annotated[int, QueryParameter(ge=1, le=200)]
+
+
+def query_text(max_length: int, min_length: int = 0) -> Any:
+    """A text query parameter: bounded, and without the NUL character PostgreSQL cannot compare."""
+    return Annotated[str, QueryParameter(min_length=min_length, max_length=max_length, pattern=NO_NUL)]
 
 
 def created(body: Any, is_new: bool) -> Response[Any]:
