@@ -2,20 +2,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
 from uuid import UUID
 
 from litestar.di import NamedDependency, Provide
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.access import requires_staff
 from api.deps import DB, CurrentUser, service_provider
 from api.errors import BadParameter
-from api.http import PageNo, PerPage
+from api.http import PageNo, PerPage, query_text
 from api.orders.models import Customer, Factory
 from api.orders.schemas import (
     CartonLookupOut, CustomerIn, CustomerOut, CustomerPatch, EventOut, FactoryIn, FactoryOut, FactoryPatch,
@@ -24,7 +23,7 @@ from api.orders.schemas import (
     line_out, order_out, order_summary, packing_list_fields, packing_list_preview,
 )
 from api.orders.services import CatalogueService, OrderFilters, OrderService, PackingListService
-from api.schemas import Page, changes
+from api.schemas import Page, changes, text
 
 
 # The area's services, built per request from its session and user.
@@ -59,12 +58,12 @@ class CustomerController(Controller):
 
     @post("/", operation_id="createCustomer", guards=[requires_staff])
     async def create_customer(self, data: JSONBody[CustomerIn], customers: CatalogueServiceDep) -> CustomerOut:
-        return customer_out(await customers.save(Customer(), changes(data)))
+        return customer_out(await customers.create(changes(data)))
 
     @patch("/{customer_id:uuid}", operation_id="updateCustomer", guards=[requires_staff])
     async def update_customer(self, customer_id: FromPath[UUID], data: JSONBody[CustomerPatch],
                               customers: CatalogueServiceDep) -> CustomerOut:
-        return customer_out(await customers.save(await customers.get(customer_id, for_update=True), changes(data)))
+        return customer_out(await customers.update(customer_id, data.version, changes(data, skip=("version",))))
 
     @delete("/{customer_id:uuid}", operation_id="deleteCustomer", guards=[requires_staff],
             status_code=HTTP_204_NO_CONTENT)
@@ -83,12 +82,12 @@ class FactoryController(Controller):
 
     @post("/", operation_id="createFactory", guards=[requires_staff])
     async def create_factory(self, data: JSONBody[FactoryIn], factories: CatalogueServiceDep) -> FactoryOut:
-        return factory_out(await factories.save(Factory(), changes(data)))
+        return factory_out(await factories.create(changes(data)))
 
     @patch("/{factory_id:uuid}", operation_id="updateFactory", guards=[requires_staff])
     async def update_factory(self, factory_id: FromPath[UUID], data: JSONBody[FactoryPatch],
                              factories: CatalogueServiceDep) -> FactoryOut:
-        return factory_out(await factories.save(await factories.get(factory_id, for_update=True), changes(data)))
+        return factory_out(await factories.update(factory_id, data.version, changes(data, skip=("version",))))
 
     @delete("/{factory_id:uuid}", operation_id="deleteFactory", guards=[requires_staff],
             status_code=HTTP_204_NO_CONTENT)
@@ -106,7 +105,8 @@ class OrderController(Controller):
         self, orders: OrderServiceDep, status: FromQuery[OrderStatus | None] = None,
         factory_id: FromQuery[UUID | None] = None, customer_id: FromQuery[UUID | None] = None,
         ship_from: FromQuery[date | None] = None, ship_to: FromQuery[date | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100)] = None, page: PageNo = 1, per_page: PerPage = 50,
+        # Not `query_text(…) | None`: Litestar does not check the limits of a type inside a union.
+        q: query_text(100) = "", page: PageNo = 1, per_page: PerPage = 50,
     ) -> Page[OrderSummary]:
         if ship_from and ship_to and ship_from > ship_to:
             raise BadParameter("ship_from", "ship_from is after ship_to.", detail_zh="出货起始日期晚于截止日期。")
@@ -157,7 +157,7 @@ class OrderController(Controller):
 @dataclass
 class PackingListUpload:
     file: UploadFile
-    reason: str | None = None  # needed when cartons were already picked from the list it replaces
+    reason: text(1000) | None = None  # needed when cartons were already picked from the list it replaces
 
 
 class PackingListController(Controller):
@@ -194,7 +194,7 @@ class CartonController(Controller):
     dependencies = SERVICES
 
     @get("/lookup", operation_id="lookupCarton")
-    async def lookup(self, code: Annotated[str, QueryParameter(min_length=1, max_length=100)],
+    async def lookup(self, code: query_text(100, min_length=1),
                      packing_lists: PackingListServiceDep) -> CartonLookupOut:
         carton, items, order, customer, factory = await packing_lists.lookup(code)
         return CartonLookupOut(carton=carton_out(carton, items), order=order_summary(order, customer, factory))

@@ -75,6 +75,10 @@ MAX_NUMBER_CHARS = 32  # a number cell longer than this is refused unread (1e400
 MAX_MEASURE = Decimal(1_000_000)  # kg, lbs, cm, mm: anything larger is a typing slip
 MAX_ROWS, MAX_COLUMNS, MAX_CELLS = 100_000, 100, 2_000_000
 MAX_CELL_CHARS = 131_072
+# The text a carton keeps is its barcode (cartons.barcode is String(48)); SKU, colour and size find the order line
+# (order_lines.sku / colour / size are String(80) / String(80) / String(40)): a longer cell can match none.
+MAX_BARCODE = 48
+MAX_TEXT = {"barcode": MAX_BARCODE, "sku": 80, "colour": 80, "size": 40}
 MAX_UNZIPPED = 100 * 1024 * 1024  # an XLSX whose parts unzip to more than this is refused unread
 
 
@@ -118,6 +122,9 @@ class PackingListInvalid(Exception):
 
 def read_table(filename: str, data: bytes) -> list[list[str]]:
     """Rows of text cells from a CSV (UTF-8 or GBK, as Chinese Excel saves it) or an XLSX file."""
+    if "\x00" in filename:  # the name is kept with the list (packing_lists.filename): PostgreSQL cannot store NUL
+        raise PackingListInvalid([RowError(0, "", "The file name contains a NUL character. Rename the file.",
+                                           "文件名含有 NUL 字符，请重命名文件。")])
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data)
     if data[:8] == OLE2:
@@ -133,7 +140,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise PackingListInvalid([RowError(0, "", "The file's text encoding is unknown.", "无法识别文件编码。")])
-    if "\x00" in text:
+    if _looks_binary(text):
         raise PackingListInvalid([RowError(0, "", "This is not a CSV or XLSX file.", "文件不是 CSV 或 XLSX 格式。")])
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
@@ -153,6 +160,17 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
         raise PackingListInvalid([RowError(row_no, "", f"Row {row_no} cannot be read as CSV ({exc}).",
                                            f"第 {row_no} 行无法按 CSV 读取。")]) from None
     return rows
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _looks_binary(text: str) -> bool:
+    """A binary or UTF-16 file that happened to decode: control characters everywhere (UTF-16 has a NUL after
+    every ASCII character). A CSV with stray NULs in its cells is read, and each such cell is refused at its
+    row and column (parse_packing_list)."""
+    sample = text[:65_536]
+    return len(_CONTROL.findall(sample)) > max(16, len(sample) // 10)
 
 
 def _check_size(row_count: int, width: int, cells: int) -> None:
@@ -342,6 +360,8 @@ def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], 
             break
         if first.startswith(_FOOTER):
             break
+        if not _text_cells_fit(row, row_no, cell, columns, err):
+            continue  # the row is refused as it stands: its other cells would only add noise
         line = _resolve_line(cell(row, "sku"), colour_key(cell(row, "colour")), cell(row, "size"), by_sku,
                              by_assortment)
         if line is None and not cell(row, "sku") and colour_key(cell(row, "colour")) not in colours:
@@ -422,6 +442,29 @@ def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], 
         raise PackingListInvalid(errors)
     cartons.sort(key=lambda c: c.number)
     return cartons
+
+
+_TEXT_LABELS = {"barcode": ("Barcode", "条码"), "sku": ("SKU", "SKU"), "colour": ("Colour", "颜色"),
+                "size": ("Size", "尺码")}
+
+
+def _text_cells_fit(row, row_no, cell, columns, err) -> bool:  # type: ignore[no-untyped-def]
+    """False (with an error) when a cell the import reads holds a NUL character, which PostgreSQL cannot store,
+    or when a text cell is longer than its column (MAX_TEXT)."""
+    fits = True
+    for column in columns:
+        text = cell(row, column)
+        if "\x00" in text:
+            shown = _short(text.replace("\x00", "␀"), 40)
+            err(row_no, column, f"The cell {shown!r} contains a NUL character (shown as ␀). Remove it and export "
+                                "the list again.", f"单元格「{shown}」含有 NUL 字符（显示为 ␀），请删除后重新导出。")
+            fits = False
+        elif column in MAX_TEXT and len(text) > MAX_TEXT[column]:
+            label, label_zh = _TEXT_LABELS[column]
+            err(row_no, column, f"{label} {_short(text, 40)!r} is longer than {MAX_TEXT[column]} characters.",
+                f"{label_zh}「{_short(text, 40)}」超过 {MAX_TEXT[column]} 个字符。")
+            fits = False
+    return fits
 
 
 def _resolve_line(sku: str, colour: str, size: str, by_sku: dict[str, LineRef],
@@ -585,10 +628,17 @@ def _barcodes(text: str, start: int, count: int, po_number: str, row_no, err) ->
             "条码被 Excel 存成了数字，末几位已丢失。请把该列设为文本后重新导出。")
         return []
     if not text:
+        # The last carton's code is the longest; a PO number can be up to 60 characters.
+        if len(last := f"{po_number}-{start + count - 1}") > MAX_BARCODE:
+            err(row_no, "carton", f"The carton code {_short(last, 40)!r}, made from the PO number and the carton "
+                                  f"number, is longer than {MAX_BARCODE} characters. Give the cartons their "
+                                  "barcodes in a Barcode column.",
+                f"由 PO 号和箱号组成的箱码「{_short(last, 40)}」超过 {MAX_BARCODE} 个字符，请在条码列中填写箱子的条码。")
+            return []
         return [f"{po_number}-{start + i}" for i in range(count)]
-    if len(text) > 48:
-        err(row_no, "barcode", f"Barcode {_short(text, 40)!r} is longer than 48 characters.",
-            f"条码「{_short(text, 40)}」超过 48 个字符。")
+    if len(text) > MAX_BARCODE:
+        err(row_no, "barcode", f"Barcode {_short(text, 40)!r} is longer than {MAX_BARCODE} characters.",
+            f"条码「{_short(text, 40)}」超过 {MAX_BARCODE} 个字符。")
         return []
     sscc = gs1.sscc_from_text(text)
     if sscc is not None:
@@ -608,4 +658,9 @@ def _barcodes(text: str, start: int, count: int, po_number: str, row_no, err) ->
         return []
     width, first = len(tail.group(1)), int(tail.group(1))
     prefix = text[: tail.start()]
+    if len(last := f"{prefix}{first + count - 1:0{width}d}") > MAX_BARCODE:  # 99 counts up to 100
+        err(row_no, "barcode", f"Counting up from barcode {_short(text, 40)!r} for {count} cartons gives "
+                               f"{_short(last, 40)!r}, longer than {MAX_BARCODE} characters.",
+            f"从条码「{_short(text, 40)}」起为 {count} 箱递增编号后为「{_short(last, 40)}」，超过 {MAX_BARCODE} 个字符。")
+        return []
     return [f"{prefix}{first + i:0{width}d}" for i in range(count)]

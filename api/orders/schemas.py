@@ -7,44 +7,61 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from api.schemas import Input, Output
+from api.schemas import INT32_MAX, Input, Output, text
 from api.orders.inspection_status import render
 
+# Every string is as long as its column in api/orders/models.py allows, and without NUL (api/schemas.py).
 OrderStatus = Literal["draft", "confirmed", "in_production", "ready_to_ship", "shipped", "cancelled"]
-Text40 = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-Text60 = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Quantity = Annotated[int, msgspec.Meta(gt=0, le=10_000_000)]
+Code = text(40, 1)  # customers.code, factories.code
+Text60 = text(60, 1)  # orders.po_number, orders.style_number
+Name = text(200, 1)  # customers.name, factories.name
+Address = text(400)  # factories.address
+Contact = text(200)  # factories.contact
+Batch = text(60)  # orders.factory_batch
+Description = text(4000)  # orders.description is Text: bounded like the inspections' notes
+Destination = text(200)  # orders.destination
+Colour = text(80, 1)  # order_lines.colour
+Size = text(40, 1)  # order_lines.size
+Sku = text(80, 1)  # order_lines.sku
+# order_lines.gtin is String(14); spaces are taken out before its digits are checked (check_gtin).
+GtinText = text(24)
+AqlLevel = text(4)  # aql_level is String(4)
+AqlValue = text(8)  # aql_critical / aql_major / aql_minor are String(8)
+Quantity = Annotated[int, msgspec.Meta(gt=0, le=10_000_000)]  # within the Integer column (INT32_MAX)
+# The version an edit was based on (an Integer column): a larger number is a 400, not a database overflow.
+Version = Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
 
 
 class AqlFields(msgspec.Struct, kw_only=True):
     """Default sampling settings. Null falls through: order → customer → level II, 0 / 2.5 / 4.0."""
 
-    aql_level: str | None = None
-    aql_critical: str | None = None
-    aql_major: str | None = None
-    aql_minor: str | None = None
+    aql_level: AqlLevel | None = None
+    aql_critical: AqlValue | None = None
+    aql_major: AqlValue | None = None
+    aql_minor: AqlValue | None = None
 
 
 class AqlPatchFields(msgspec.Struct, kw_only=True):
-    aql_level: str | None | UnsetType = UNSET
-    aql_critical: str | None | UnsetType = UNSET
-    aql_major: str | None | UnsetType = UNSET
-    aql_minor: str | None | UnsetType = UNSET
+    aql_level: AqlLevel | None | UnsetType = UNSET
+    aql_critical: AqlValue | None | UnsetType = UNSET
+    aql_major: AqlValue | None | UnsetType = UNSET
+    aql_minor: AqlValue | None | UnsetType = UNSET
 
 
-# The customer's own names for the order colours, as factories write them: {"黑色": "Black"}.
-ColourAliases = Annotated[dict[str, str], msgspec.Meta(max_length=500)]
+# The customer's own names for the order colours, as factories write them: {"黑色": "Black"}. Trimmed, each
+# name and colour needs 1 to 80 characters (check_colour_aliases); a colour is at most order_lines.colour long.
+ColourAliases = Annotated[dict[text(80), text(80)], msgspec.Meta(max_length=500)]
 
 
 class CustomerIn(AqlFields, Input):
-    code: Text40
+    code: Code
     name: Name
     colour_aliases: ColourAliases = {}
 
 
 class CustomerPatch(AqlPatchFields, Input):
-    code: Text40 | UnsetType = UNSET
+    version: Version  # the version this edit was based on; a stale one gets 409
+    code: Code | UnsetType = UNSET
     name: Name | UnsetType = UNSET
     colour_aliases: ColourAliases | UnsetType = UNSET  # replaces the whole map
 
@@ -53,21 +70,23 @@ class CustomerOut(AqlFields, Output):
     id: UUID
     code: str
     name: str
+    version: int
     colour_aliases: dict[str, str] = {}
 
 
 class FactoryIn(Input):
-    code: Text40
+    code: Code
     name: Name
-    address: str = ""
-    contact: str = ""
+    address: Address = ""
+    contact: Contact = ""
 
 
 class FactoryPatch(Input):
-    code: Text40 | UnsetType = UNSET
+    version: Version  # the version this edit was based on; a stale one gets 409
+    code: Code | UnsetType = UNSET
     name: Name | UnsetType = UNSET
-    address: str | UnsetType = UNSET
-    contact: str | UnsetType = UNSET
+    address: Address | UnsetType = UNSET
+    contact: Contact | UnsetType = UNSET
 
 
 class FactoryOut(Output):
@@ -76,22 +95,23 @@ class FactoryOut(Output):
     name: str
     address: str
     contact: str
+    version: int
 
 
 class OrderLineIn(Input):
-    colour: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    size: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    sku: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    colour: Colour
+    size: Size
+    sku: Sku
     quantity: Quantity
-    gtin: str | None = None
+    gtin: GtinText | None = None
 
 
 class OrderLinePatch(Input):
-    colour: Annotated[str, msgspec.Meta(min_length=1, max_length=80)] | UnsetType = UNSET
-    size: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] | UnsetType = UNSET
-    sku: Annotated[str, msgspec.Meta(min_length=1, max_length=80)] | UnsetType = UNSET
+    colour: Colour | UnsetType = UNSET
+    size: Size | UnsetType = UNSET
+    sku: Sku | UnsetType = UNSET
     quantity: Quantity | UnsetType = UNSET
-    gtin: str | None | UnsetType = UNSET
+    gtin: GtinText | None | UnsetType = UNSET
 
 
 class OrderLineOut(Output):
@@ -108,25 +128,25 @@ class OrderCreate(AqlFields, Input):
     factory_id: UUID
     po_number: Text60
     style_number: Text60
-    factory_batch: str = ""
-    description: str = ""
+    factory_batch: Batch = ""
+    description: Description = ""
     ship_date: date | None = None
-    destination: str = ""
+    destination: Destination = ""
     status: OrderStatus = "confirmed"
     merchandiser_id: UUID | None = None
     lines: list[OrderLineIn] = []
 
 
 class OrderPatch(AqlPatchFields, Input):
-    version: int  # the version this edit was based on; a stale one gets 409
+    version: Version  # the version this edit was based on; a stale one gets 409
     customer_id: UUID | UnsetType = UNSET
     factory_id: UUID | UnsetType = UNSET
     po_number: Text60 | UnsetType = UNSET
     style_number: Text60 | UnsetType = UNSET
-    factory_batch: str | UnsetType = UNSET
-    description: str | UnsetType = UNSET
+    factory_batch: Batch | UnsetType = UNSET
+    description: Description | UnsetType = UNSET
     ship_date: date | None | UnsetType = UNSET
-    destination: str | UnsetType = UNSET
+    destination: Destination | UnsetType = UNSET
     status: OrderStatus | UnsetType = UNSET
     merchandiser_id: UUID | None | UnsetType = UNSET
 

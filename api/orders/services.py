@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api import aql
 from api.access import catalogue_visible_to, order_not_found, order_visible_to, require_staff, visible_order
-from api.auth.models import User
+from api.auth.models import Role, User
 from api.barcodes import gs1
 from api.db import new_id, unique_or, utcnow
 from api.errors import Conflict, Invalid, NotFound
@@ -27,7 +27,7 @@ from api.sync import RecordKind, SyncProtocol
 AQL_FIELDS = ("aql_level", "aql_critical", "aql_major", "aql_minor")
 # Inspections refer to their order. Read by table name, so that the orders area does not import the
 # inspections area (which builds on it); a tombstone no longer meets the foreign key that used to refuse.
-INSPECTIONS = table("inspections", column("order_id", Uuid))
+INSPECTIONS = table("inspections", column("id", Uuid), column("order_id", Uuid), column("assignee_id", Uuid))
 
 
 def check_aql_fields(values: dict[str, Any]) -> None:
@@ -105,19 +105,36 @@ class CatalogueService:
             raise NotFound(f"No such {self.noun}.", detail_zh="记录不存在。")
         return item
 
-    async def save(self, item: Any, values: dict[str, Any]) -> Any:
+    async def create(self, values: dict[str, Any]) -> Any:
         check_aql_fields(values)
-        if "colour_aliases" in values:
-            values = {**values, "colour_aliases": check_colour_aliases(values["colour_aliases"])}
-        changed = item.id is not None and any(getattr(item, name) != value for name, value in values.items())
-        async with unique_or(self.session, Conflict(f"A {self.noun} with code {values.get('code')!r} exists already.",
-                                                     detail_zh="编码已存在。", field="code")):
-            for name, value in values.items():
-                setattr(item, name, value)
-            if changed:
-                item.version += 1
+        values = self._cleaned(values)
+        async with unique_or(self.session, self._code_taken(values.get("code"))):
+            item = self.model(**values)
             self.session.add(item)
         return item
+
+    async def update(self, item_id: uuid.UUID, version: int, values: dict[str, Any]) -> Any:
+        """A versioned edit: based on a stale version it is a 409 with the record as it is now."""
+        item = await self.get(item_id, for_update=True)
+        values = self._cleaned(values)
+
+        async def authorize(_current: Any) -> None:
+            check_aql_fields(values)
+
+        async with unique_or(self.session, self._code_taken(values.get("code"))):
+            await self.records.write(self.kind, {"id": item.id}, values, base_version=version, current=item,
+                                     authorize=authorize)
+        return item
+
+    @staticmethod
+    def _cleaned(values: dict[str, Any]) -> dict[str, Any]:
+        """The values as stored (colour aliases trimmed), so that a replay of an edit compares equal."""
+        if "colour_aliases" in values:
+            return {**values, "colour_aliases": check_colour_aliases(values["colour_aliases"])}
+        return values
+
+    def _code_taken(self, code: str | None) -> Conflict:
+        return Conflict(f"A {self.noun} with code {code!r} exists already.", detail_zh="编码已存在。", field="code")
 
     async def delete(self, item_id: uuid.UUID) -> None:
         """A tombstone; deleting again answers the same. Refused while live orders (or users) refer to it."""
@@ -301,9 +318,26 @@ class OrderService:
         await self._touch(order, "line_removed", f"Line {line.sku} removed", sku=line.sku)
 
     async def timeline(self, order_id: uuid.UUID) -> list[OrderEvent]:
+        """The order's events as this user may read them.
+
+        Staff read every event. A factory reads the whole timeline of its own orders (the rule so far).
+        A third-party inspector sees an order because one of its inspections is assigned to them, and must not
+        learn from the timeline who else inspects it, when, or with what result: every event about an
+        inspection names it (`inspection_id` in its data: booked, created, cartons drawn, signed, submitted,
+        reviewed, aborted, revised, follow-up closed), and those of inspections not assigned to them are
+        left out. Events about the order itself (created, edited, lines, packing lists, spec sheet) name no
+        inspection; the inspector works from that order, its lines and its packing list, so they stay.
+        """
         order = await visible_order(self.session, self.user, order_id)
-        return list(await self.session.scalars(
+        events = list(await self.session.scalars(
             select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)))
+        if self.user.role != Role.inspector:
+            return events
+        readable: set[str | None] = {None}  # an event that names no inspection is about the order
+        readable |= {str(i) for i in await self.session.scalars(
+            select(INSPECTIONS.c.id).where(INSPECTIONS.c.order_id == order.id,
+                                           INSPECTIONS.c.assignee_id == self.user.id))}
+        return [e for e in events if (e.data or {}).get("inspection_id") in readable]
 
     async def _line(self, order: Order, line_id: uuid.UUID, *, deleted: bool = False) -> OrderLine:
         """A line of the order; a tombstone answers 404 like a missing line, unless `deleted`."""

@@ -79,7 +79,7 @@ def test_colour_aliases_are_set_on_the_customer_and_match_chinese_colours(world)
     assert (error["row"], error["column"]) == (2, "颜色")
     assert "unknown colour '黑色'" in error["message"].lower() and "黑色" in error["message_zh"]
 
-    patched = world.admin.patch(f"/api/customers/{customer_id}", json={"colour_aliases": {" 黑色 ": "Black"}})
+    patched = world.admin.patch(f"/api/customers/{customer_id}", json={"version": 1, "colour_aliases": {" 黑色 ": "Black"}})
     assert patched.status_code == 200, patched.text
     assert patched.json()["colour_aliases"] == {"黑色": "Black"}
     listed = {c["id"]: c for c in world.admin.get("/api/customers").json()}
@@ -90,9 +90,9 @@ def test_colour_aliases_are_set_on_the_customer_and_match_chinese_colours(world)
     packed = {r["sku"]: r["packed"] for r in response.json()["reconciliation"]["lines"]}
     assert packed[order["lines"][0]["sku"]] == 120 and packed[order["lines"][1]["sku"]] == 120
 
-    twice = world.admin.patch(f"/api/customers/{customer_id}", json={"colour_aliases": {"黑色": "Black", "黑色 ": "x"}})
+    twice = world.admin.patch(f"/api/customers/{customer_id}", json={"version": 2, "colour_aliases": {"黑色": "Black", "黑色 ": "x"}})
     assert assert_problem(twice, 422)["field"] == "colour_aliases"
-    assert_problem(world.factory_user.patch(f"/api/customers/{customer_id}", json={"colour_aliases": {}}), 403)
+    assert_problem(world.factory_user.patch(f"/api/customers/{customer_id}", json={"version": 2, "colour_aliases": {}}), 403)
 
 
 def test_a_new_customer_can_bring_its_aliases(world) -> None:  # type: ignore[no-untyped-def]

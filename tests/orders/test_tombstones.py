@@ -183,13 +183,13 @@ def test_a_deleted_customer_or_factory_is_a_tombstone_and_its_code_can_come_back
         world, settings, kind) -> None:  # type: ignore[no-untyped-def]
     model = Customer if kind == "customers" else Factory
     spare = world.admin.post(f"/api/{kind}", json={"code": "Z9", "name": "Spare"}).json()
-    edited = world.admin.patch(f"/api/{kind}/{spare['id']}", json={"name": "Spare one"})
+    edited = world.admin.patch(f"/api/{kind}/{spare['id']}", json={"version": 1, "name": "Spare one"})
     assert edited.status_code == 200
     assert stored(settings, model, spare["id"])["version"] == 2  # an edit raises the version too
     assert world.merchandiser.delete(f"/api/{kind}/{spare['id']}").status_code == 204
     assert_tombstone(stored(settings, model, spare["id"]), world.merchandiser.id, version=3)
     assert "Z9" not in [x["code"] for x in world.admin.get(f"/api/{kind}").json()]
-    assert_problem(world.admin.patch(f"/api/{kind}/{spare['id']}", json={"name": "Back"}), 404)
+    assert_problem(world.admin.patch(f"/api/{kind}/{spare['id']}", json={"version": 3, "name": "Back"}), 404)
     assert world.admin.delete(f"/api/{kind}/{spare['id']}").status_code == 204  # deleting twice is fine
     assert_tombstone(stored(settings, model, spare["id"]), world.merchandiser.id, version=3)
 
@@ -208,7 +208,7 @@ def test_a_deleted_customer_or_factory_is_a_tombstone_and_its_code_can_come_back
     # An edit may take a deleted record's code as well.
     other = world.admin.post(f"/api/{kind}", json={"code": "Z8", "name": "Other"}).json()
     assert world.admin.delete(f"/api/{kind}/{other['id']}").status_code == 204
-    assert world.admin.patch(f"/api/{kind}/{again.json()['id']}", json={"code": "Z8"}).json()["code"] == "Z8"
+    assert world.admin.patch(f"/api/{kind}/{again.json()['id']}", json={"version": 1, "code": "Z8"}).json()["code"] == "Z8"
 
 
 def test_refused_while_live_orders_or_users_need_them(world) -> None:  # type: ignore[no-untyped-def]
