@@ -145,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
 
             from api.app import create_app
 
+            # Forwarded headers are read by the app, from the settings' trusted proxies only (api/auth/proxies.py):
+            # uvicorn's own handling would believe X-Forwarded-For from any local client.
             uvicorn.run(create_app(settings), host=args.host, port=args.port, ssl_certfile=args.ssl_certfile,
-                        ssl_keyfile=args.ssl_keyfile, proxy_headers=True)
+                        ssl_keyfile=args.ssl_keyfile, proxy_headers=False)
         elif args.command == "migrate":
             before = asyncio.run(_revision(settings.database_url))
             migrate(settings.database_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -14,6 +15,9 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+_COOKIE_SECURE = {"auto", "1", "true", "yes", "on", "0", "false", "no", "off"}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'floorcheck.sqlite3'}"
@@ -22,7 +26,8 @@ class Settings:
     secret_key: str = "dev-only-change-me"
     # Outlasts a long day offline on the floor; renewed on use.
     token_lifetime: timedelta = timedelta(days=14)
-    # "auto": Secure everywhere except localhost, where browsers reach the app over plain http.
+    # "auto": Secure when the request came over https (the socket's scheme, or X-Forwarded-Proto / Forwarded
+    # from a trusted proxy); "true" or "false": always or never.
     cookie_secure: str = "auto"
     cookie_name: str = "floorcheck_session"
     # How long a validated token is trusted without asking the database again.
@@ -40,11 +45,27 @@ class Settings:
     # Failed logins per (account, address) before each further try must wait.
     login_free_failures: int = 5
     login_max_delay: timedelta = timedelta(minutes=15)
+    # Failed logins per account from all addresses together within the window: past it, every login of that
+    # account answers 429 (the right password too) until the window ends or an admin resets the password.
+    login_account_max_failures: int = 20
+    login_account_window: timedelta = timedelta(hours=1)
+    # The reverse proxies (IP addresses or CIDR networks) whose X-Forwarded-For / -Proto / -Host or Forwarded
+    # headers are believed. From any other peer those headers are ignored: anyone can send them.
+    trusted_proxies: tuple[str, ...] = ()
     # Argon2id cost of stored passwords; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     # A login whose stored hash was made with other parameters rehashes it with these.
     password_time_cost: int = 3
     password_memory_cost: int = 65536  # KiB
     password_parallelism: int = 4
+
+    def __post_init__(self) -> None:
+        if self.cookie_secure.strip().lower() not in _COOKIE_SECURE:
+            raise ValueError(f"cookie_secure must be auto, true or false, not {self.cookie_secure!r}")
+        for entry in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {entry!r} is neither an IP address nor a CIDR network") from None
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] = os.environ) -> Settings:
@@ -63,6 +84,7 @@ class Settings:
             ("MAX_PHOTO_BYTES", int),
             ("MAX_IMAGE_PIXELS", int),
             ("LOGIN_FREE_FAILURES", int),
+            ("LOGIN_ACCOUNT_MAX_FAILURES", int),
             ("AUTH_CACHE_SECONDS", float),
             ("SQLITE_BUSY_TIMEOUT_MS", int),
             ("PASSWORD_TIME_COST", int),
@@ -73,6 +95,8 @@ class Settings:
                 changes[name.lower()] = conv(raw)
         if (raw := get("ALLOWED_ORIGINS")) is not None:
             changes["allowed_origins"] = tuple(o.strip() for o in raw.split(",") if o.strip())
+        if (raw := get("TRUSTED_PROXIES")) is not None:
+            changes["trusted_proxies"] = tuple(p.strip() for p in raw.split(",") if p.strip())
         if (raw := get("TOKEN_LIFETIME_HOURS")) is not None:
             changes["token_lifetime"] = timedelta(hours=float(raw))
         return replace(s, **changes)  # type: ignore[arg-type]

@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/run.py               # all of them (what `make bench` does)
     .venv/bin/python bench/run.py foundation    # only some, by name
+    .venv/bin/python bench/run.py login         # /health latency during 16 logins: hashing off the loop or on it
+
+bench/login.py runs itself as the server too (`--serve`, a hidden option); run without options it benchmarks.
 """
 
 from __future__ import annotations

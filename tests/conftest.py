@@ -42,6 +42,21 @@ def _fast_password_hashing() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_proxy_headers_in_uvicorn() -> Iterator[None]:
+    """Live servers (tests/races) believe forwarded headers as `floorcheck serve` does: only through the app's
+    trusted_proxies setting (api/auth/proxies.py). uvicorn's own proxy-header handling, on by default, would
+    believe X-Forwarded-For from 127.0.0.1; it is pointed at an address no test connects from."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FORWARDED_ALLOW_IPS", "192.0.2.1")  # TEST-NET-1: documentation only, never a peer
+        yield
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "trusted_proxies(*entries): the settings' trusted_proxies for this test "
+                                       "(where the test module's `settings` fixture reads it)")
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"

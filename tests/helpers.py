@@ -62,6 +62,12 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Actor:
     client.cookies.clear()  # each Actor authenticates by its own token, not the shared cookie jar
     return Actor(client, body["user"]["id"], username, body["token"])
 
+
+def patch_user(admin: Actor, user_id: str, **fields: Any) -> Any:
+    """PATCH /api/users/{id} based on the user's version as the admin reads it now (GET /api/users)."""
+    version = next(u["version"] for u in admin.get("/api/users").json() if u["id"] == user_id)
+    return admin.patch(f"/api/users/{user_id}", json={"version": version, **fields})
+
 @dataclass
 class World:
     """Two customers, two factories, one order each with lines, and a user for every role."""

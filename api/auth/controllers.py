@@ -1,27 +1,28 @@
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from api.access import requires_admin, requires_staff
 from api.auth.guards import request_token
-from api.auth.models import Role, User
-from api.auth.schemas import LoginIn, LoginOut, PasswordReset, PersonOut, UserCreate, UserOut, UserPatch
+from api.auth.models import Role
+from api.auth.proxies import ClientView, client_view
+from api.auth.schemas import (
+    LoginIn, LoginOut, PasswordReset, PersonOut, UserCreate, UserOut, UserPatch, user_out,
+)
 from api.auth.services import AuthService, UserService
 from api.deps import DB, AppSettings, CurrentUser
+from api.http import query_text
 
-_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
-
-def provide_auth(db: DB, settings: AppSettings) -> AuthService:
-    return AuthService(db, settings)
+def provide_auth(db: DB, settings: AppSettings, state: State) -> AuthService:
+    # A login reads in a read-only session of its own, and lets go of it before it hashes the password.
+    return AuthService(db, settings, reader=state.sessionmaker)
 
 
 def provide_users(db: DB, settings: AppSettings) -> UserService:
@@ -34,14 +35,12 @@ SERVICES = {"logins": Provide(provide_auth, sync_to_thread=False),
             "users": Provide(provide_users, sync_to_thread=False)}
 
 
-def user_out(user: User) -> UserOut:
-    return msgspec.convert(user, UserOut, from_attributes=True)
-
-
-def _cookie_secure(request: Request, settings: AppSettings) -> bool:
-    if settings.cookie_secure == "auto":
-        return (request.url.hostname or "") not in _LOCAL_HOSTS
-    return settings.cookie_secure.lower() in {"1", "true", "yes", "on"}
+def cookie_secure(seen: ClientView, setting: str) -> bool:
+    """Whether the session cookie is Secure: "true"/"false", or "auto": when the request came over https."""
+    setting = setting.strip().lower()
+    if setting == "auto":
+        return seen.scheme == "https"
+    return setting in {"1", "true", "yes", "on"}
 
 
 class AuthController(Controller):
@@ -52,10 +51,10 @@ class AuthController(Controller):
     @post("/login", operation_id="login", exclude_from_auth=True, status_code=200)
     async def login(self, request: Request, data: JSONBody[LoginIn], logins: AuthServiceDep,
                     settings: AppSettings) -> Response[LoginOut]:
-        address = request.client.host if request.client else "unknown"
-        token, auth, user = await logins.login(data.username, data.password, address)
+        seen = client_view(request)  # behind a trusted proxy: the proxy's client, and the scheme it was asked over
+        token, auth, user = await logins.login(data.username, data.password, seen.address)
         cookie = Cookie(key=settings.cookie_name, value=token, httponly=True, samesite="lax", path="/",
-                        secure=_cookie_secure(request, settings),
+                        secure=cookie_secure(seen, settings.cookie_secure),
                         max_age=int(settings.token_lifetime.total_seconds()))
         body = LoginOut(token=token, user=user_out(user), expires_at=auth.expires_at.isoformat())
         return Response(body, cookies=[cookie])
@@ -92,8 +91,9 @@ class UserController(Controller):
     @patch("/{user_id:uuid}", operation_id="updateUser")
     async def update_user(self, request: Request, user_id: FromPath[UUID], data: JSONBody[UserPatch],
                           users: UserServiceDep) -> UserOut:
-        user = await users.update(await users.get(user_id), display_name=data.display_name, role=data.role,
-                                  factory_id=data.factory_id, active=data.active, company=data.company)
+        user = await users.update(await users.get(user_id), data.version, display_name=data.display_name,
+                                  role=data.role, factory_id=data.factory_id, active=data.active,
+                                  company=data.company)
         request.app.state.token_cache.forget_user(user.id)  # a new role or a deactivation applies at once
         return user_out(user)
 
@@ -114,6 +114,6 @@ class PeopleController(Controller):
 
     @get("/", operation_id="listPeople")
     async def people(self, users: UserServiceDep, role: FromQuery[Role | None] = None,
-                     q: Annotated[str | None, QueryParameter(max_length=100)] = None) -> list[PersonOut]:
+                     q: query_text(100) = "") -> list[PersonOut]:
         return [PersonOut(id=u.id, display_name=u.display_name, role=u.role, company=company)
                 for u, company in await users.people(role, q)]

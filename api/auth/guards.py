@@ -12,6 +12,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from sqlalchemy.exc import OperationalError
 
 from api.auth.models import User
+from api.auth.proxies import client_view, strip_default_port
 from api.auth.services import AuthService
 from api.errors import Forbidden
 
@@ -34,9 +35,15 @@ def cross_site(connection: ASGIConnection) -> bool:
     origin = connection.headers.get("origin")
     if origin is None:
         return connection.headers.get("sec-fetch-site", "").lower() == "cross-site"
-    own = f"{connection.url.scheme}://{connection.headers.get('host', '')}".lower()
-    allowed = {own, *(o.lower().rstrip("/") for o in connection.app.state.settings.allowed_origins)}
-    return origin.lower().rstrip("/") not in allowed
+    # The app's own origin as the browser saw it: behind a trusted proxy, the proxy's scheme and host.
+    own = client_view(connection).origin
+    allowed = {own, *(_origin(o) for o in connection.app.state.settings.allowed_origins)}
+    return _origin(origin) not in allowed
+
+
+def _origin(origin: str) -> str:
+    scheme, sep, host = origin.strip().lower().rstrip("/").partition("://")
+    return f"{scheme}{sep}{strip_default_port(scheme, host)}"
 
 
 class TokenCache:

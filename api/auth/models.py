@@ -34,6 +34,9 @@ class User(Base):
     company: Mapped[str | None] = mapped_column(String(200), default=None)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Raised by exactly 1 by every applied edit (PATCH, deactivation, role change, password reset): an admin's
+    # edit names the version it was based on, so two admins editing at once cannot undo each other silently.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class AuthSession(Base):
@@ -58,4 +61,19 @@ class LoginFailure(Base):
     address: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     last_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AccountLoginFailure(Base):
+    """Failed logins counted per account from every address together, in a window (an hour by default).
+
+    Past the cap every login of the account answers 429, the right password too, until the window ends or
+    an admin resets the password: an attacker with many addresses can slow the user down but not guess on.
+    """
+
+    __tablename__ = "login_account_failures"
+
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
     blocked_until: Mapped[datetime | None] = mapped_column(default=None)

@@ -5,12 +5,18 @@ from uuid import UUID
 
 import msgspec
 
-from api.auth.models import Role
-from api.schemas import Input, Output
+from api.auth.models import Role, User
+from api.schemas import INT32_MAX, Input, Output, text
 
-Username = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-Password = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-NewPassword = Annotated[str, msgspec.Meta(min_length=8, max_length=200)]
+# users.username is String(80). Lower-casing can lengthen a name ("İ" becomes "i̇", two characters), so the
+# services check the length again once the name is normalised.
+USERNAME_MAX = 80
+Username = text(USERNAME_MAX, 1)
+Password = text(200, 1)
+NewPassword = text(200, 8)
+DisplayName = text(120)  # users.display_name
+Company = text(200)  # users.company
+Version = Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
 
 
 class LoginIn(Input):
@@ -25,7 +31,12 @@ class UserOut(Output):
     role: Role
     factory_id: UUID | None
     active: bool
+    version: int  # send it back with an edit (PATCH /api/users/{id})
     company: str | None = None
+
+
+def user_out(user: User) -> UserOut:
+    return msgspec.convert(user, UserOut, from_attributes=True)
 
 
 class PersonOut(Output):
@@ -47,17 +58,20 @@ class UserCreate(Input):
     username: Username
     password: NewPassword
     role: Role
-    display_name: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    display_name: DisplayName = ""
     factory_id: UUID | None = None
-    company: Annotated[str, msgspec.Meta(max_length=200)] | None = None  # a third-party inspector's firm
+    company: Company | None = None  # a third-party inspector's firm
 
 
 class UserPatch(Input):
-    display_name: Annotated[str, msgspec.Meta(max_length=120)] | None = None
+    """An admin's edit of a user; a field left out (or null) keeps its value."""
+
+    version: Version  # the version the edit is based on: a stale one answers 409 with the user as now
+    display_name: DisplayName | None = None
     role: Role | None = None
     factory_id: UUID | None = None
     active: bool | None = None
-    company: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    company: Company | None = None
 
 
 class PasswordReset(Input):

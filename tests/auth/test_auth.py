@@ -17,7 +17,7 @@ from api.cli import main as cli
 from api.db import utcnow
 from api.errors import TooManyRequests, Unauthorized
 from api.settings import Settings
-from tests.helpers import PASSWORD, assert_problem, in_db, login
+from tests.helpers import PASSWORD, assert_problem, in_db, login, patch_user
 
 
 
@@ -35,12 +35,14 @@ def test_login_returns_token_user_and_cookie(client: TestClient, admin) -> None:
 
 
 @pytest.mark.parametrize(("setting", "base_url", "secure"), [
-    ("auto", "http://testserver.local", True),
+    ("auto", "http://testserver.local", False),  # "auto" follows the scheme, whatever the host
+    ("auto", "https://floor.example", True),
+    ("auto", "https://127.0.0.1:8443", True),
     ("auto", "http://127.0.0.1:8000", False),
-    ("false", "http://floor.example", False),
+    ("false", "https://floor.example", False),
     ("true", "http://127.0.0.1", True),
 ])
-def test_cookie_is_secure_except_on_localhost(settings, admin, setting, base_url, secure) -> None:  # type: ignore[no-untyped-def]
+def test_cookie_is_secure_over_https(settings, admin, setting, base_url, secure) -> None:  # type: ignore[no-untyped-def]
     with TestClient(create_app(replace(settings, cookie_secure=setting)), base_url=base_url) as c:
         response = c.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
         assert ("; secure" in response.headers["set-cookie"].lower()) is secure
@@ -109,7 +111,7 @@ def test_token_expires_and_is_renewed_on_use(settings, admin) -> None:  # type: 
 def test_recently_checked_tokens_are_cached_but_logout_and_deactivation_apply_at_once(world) -> None:  # type: ignore[no-untyped-def]
     inspector = world.inspector
     assert inspector.get("/api/auth/me").status_code == 200  # now cached
-    world.admin.patch(f"/api/users/{inspector.id}", json={"active": False})
+    assert patch_user(world.admin, inspector.id, active=False).status_code == 200
     assert_problem(inspector.get("/api/auth/me"), 401)
     merchandiser = world.merchandiser
     assert merchandiser.get("/api/auth/me").status_code == 200
@@ -119,11 +121,12 @@ def test_recently_checked_tokens_are_cached_but_logout_and_deactivation_apply_at
 
 def test_admin_deactivates_and_reactivates(world) -> None:  # type: ignore[no-untyped-def]
     inspector = world.inspector
-    assert world.admin.patch(f"/api/users/{inspector.id}", json={"active": False}).json()["active"] is False
+    deactivated = world.admin.patch(f"/api/users/{inspector.id}", json={"version": 1, "active": False}).json()
+    assert deactivated["active"] is False and deactivated["version"] == 2
     assert_problem(inspector.get("/api/auth/me"), 401)
     assert_problem(world.admin.client.post("/api/auth/login", json={"username": inspector.username,
                                                                     "password": PASSWORD}), 401)
-    world.admin.patch(f"/api/users/{inspector.id}", json={"active": True})
+    assert patch_user(world.admin, inspector.id, active=True).json()["version"] == 3
     assert login(world.admin.client, inspector.username).token
 
 
@@ -193,7 +196,7 @@ def test_cli_manages_users(settings, monkeypatch, capsys) -> None:  # type: igno
 
 
 def test_staff_find_people_to_book_with_their_company(client, world) -> None:  # type: ignore[no-untyped-def]
-    firm = world.admin.patch(f"/api/users/{world.inspector.id}", json={"company": "QIMA Ningbo"})
+    firm = patch_user(world.admin, world.inspector.id, company="QIMA Ningbo")
     assert firm.status_code == 200 and firm.json()["company"] == "QIMA Ningbo"
     people = world.merchandiser.get("/api/people", params={"role": "inspector"}).json()
     assert {p["id"] for p in people} == {world.inspector.id, world.other_inspector.id}
