@@ -80,13 +80,20 @@ def inspection_not_found() -> NotFound:
     return NotFound("No such inspection.", detail_zh="验货记录不存在。")
 
 
-async def visible_inspection(session: AsyncSession, user: User, inspection_id: uuid.UUID) -> tuple[Inspection, Order]:
+async def find_visible_inspection(session: AsyncSession, user: User,
+                                  inspection_id: uuid.UUID) -> tuple[Inspection, Order] | None:
+    """The inspection and its order if `user` may see it; None whether it is missing or hidden."""
     row = (await session.execute(
         select(Inspection, Order).join(Order, Order.id == Inspection.order_id)
         .where(Inspection.id == inspection_id, inspection_visible_to(user)))).first()
-    if row is None:
+    return None if row is None else (row[0], row[1])
+
+
+async def visible_inspection(session: AsyncSession, user: User, inspection_id: uuid.UUID) -> tuple[Inspection, Order]:
+    found = await find_visible_inspection(session, user, inspection_id)
+    if found is None:
         raise inspection_not_found()
-    return row[0], row[1]
+    return found
 
 
 def may_write_inspection(user: User, inspection: Inspection, order: Order) -> bool:

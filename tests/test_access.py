@@ -6,10 +6,11 @@ import uuid
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.sql.elements import True_
 
 from api import access
 from api.auth.models import Role, User
-from api.errors import Forbidden
+from api.errors import Forbidden, NotFound
 from api.inspections.models import Inspection
 from api.orders.models import Customer, Factory, Order
 from tests.helpers import in_db
@@ -117,16 +118,38 @@ def test_visibility(db_url: str, name: str, expected: set[str]) -> None:
                                  style_number="S")}
         session.add_all(orders.values())
         await session.flush()
-        session.add(Inspection(id=uuid.uuid4(), order_id=orders["mine"].id, type="pre_shipment",
-                               assignee_id=INSPECTOR))
+        inspection = Inspection(id=uuid.uuid4(), order_id=orders["mine"].id, type="pre_shipment",
+                                assignee_id=INSPECTOR)
+        session.add(inspection)
         await session.flush()
         user = ACTORS[name]
         by_id = {o.id: key for key, o in orders.items()}
         seen_orders = {by_id[i] for i in await session.scalars(select(Order.id).where(access.order_visible_to(user)))}
         seen_inspections = {by_id[i] for i in await session.scalars(
             select(Inspection.order_id).where(access.inspection_visible_to(user)))}
-        return seen_orders, seen_inspections
+        # One lookup by id for missing and hidden alike: None for both.
+        found = await access.find_visible_inspection(session, user, inspection.id)
+        assert await access.find_visible_inspection(session, user, uuid.uuid4()) is None
+        try:
+            await access.visible_inspection(session, user, inspection.id)
+            refused = None
+        except NotFound as exc:
+            refused = exc.detail
+        return seen_orders, seen_inspections, found is not None, refused
 
-    seen_orders, seen_inspections = in_db(db_url, work)
+    seen_orders, seen_inspections, found, refused = in_db(db_url, work)
     assert seen_orders == expected
     assert seen_inspections == expected & {"mine"}
+    assert found == ("mine" in seen_inspections)
+    assert refused == (None if found else access.inspection_not_found().detail)
+
+
+def test_whoever_may_create_an_inspection_sees_every_inspection() -> None:
+    # PUT /api/inspections/{id} relies on it: a hidden id goes the create path, which only staff pass, and
+    # staff see every inspection, so a hidden inspection is never told apart from a missing one.
+    for user in ACTORS.values():
+        try:
+            access.require_staff(user)
+        except Forbidden:
+            continue
+        assert isinstance(access.inspection_visible_to(user), True_), user.role

@@ -572,6 +572,10 @@ def _grid(small: Image.Image, cell_px: int, raw_per_small: float) -> _Grid:
     """Per cell of ``cell_px`` × ``cell_px`` pixels of ``small``: mean absolute difference
     horizontally, vertically and along both diagonals → energy, anisotropy and direction."""
     w, h = small.size
+    if w < 2 or h < 2:
+        # A line of pixels (a 1×1 or 1×100 image) has no neighbours to differ from: no cell, nothing left
+        # to look at. What the whole-image reads found is all there is (usually nothing: "no barcode").
+        return _Grid(0, 0, cell_px * raw_per_small, [], [], [], 18.0, [])
     base = small.crop((0, 0, w - 1, h - 1))
     right = small.crop((1, 0, w, h - 1))
     down = small.crop((0, 1, w - 1, h))

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import msgspec
+from api.schemas import Input, Output, text
 
-from api.schemas import Input, Output
+
+# Parsed, never stored; bounded and without NUL like every string the API accepts.
+GS1Text = text(500, min_length=1)
 
 
 class ParseIn(Input):
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    text: GS1Text
 
 
 class ElementOut(Output):

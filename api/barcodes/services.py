@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anyio.to_thread
@@ -91,6 +91,8 @@ def _elements(barcode: Any) -> dict[str, str]:
 
 
 SCAN = RecordKind(Scan, out=scan_out, taken=("This scan id was used for another code.", "该扫描编号已用于其他条码。"))
+# The longest code a scan keeps (Scan.text), as a typed scan's schema allows.
+SCAN_TEXT_MAX = Scan.__table__.c.text.type.length
 
 
 class ScanService:
@@ -115,7 +117,13 @@ class ScanService:
                         order_line_id=found.line.id if found.line else None,
                         data=found.data() | (extra or {}), scanned_at=utcnow(), by_id=self.user.id)
 
-        written = await self.records.write(SCAN, {"id": scan_id}, {"inspection_id": inspection.id, "text": text},
+        # A scan id that a scan of another inspection holds (one this user may not see, perhaps) cannot be created,
+        # so it cannot look unknown either. It gets the sync protocol's answer for a taken key, the same 409 as an
+        # id used for another code in this inspection, only without the server's copy: that copy is another
+        # inspection's scan. So the answer says the id is taken and nothing else, whoever holds it.
+        kind = RecordKind(Scan, out=lambda s: scan_out(s) if s.inspection_id == inspection.id else None,
+                          taken=SCAN.taken)
+        written = await self.records.write(kind, {"id": scan_id}, {"inspection_id": inspection.id, "text": text},
                                            base_version=ONCE, authorize=authorize, create=create)
         if written.created and inspection.status == Status.scheduled:
             inspection.status, inspection.started_at = Status.in_progress, utcnow()
@@ -126,19 +134,26 @@ class ScanService:
         """A scan from a label photo: of the codes on the label, the one ``carton_code_first`` picks is what was
         scanned; the scan's data keeps it (``code_used``) and the others read (``other_codes``)."""
         existing = await self.session.get(Scan, scan_id)
-        if existing is not None and existing.data.get("source") == "photo":
+        if existing is not None and existing.inspection_id == inspection_id and existing.data.get("source") == "photo":
             return await self.record(inspection_id, scan_id, existing.text)  # a replay: no need to decode again
         result = await decode_photo(photo, max_pixels)
+        # A symbol may hold anything (a QR code a NUL, or a page of text): only a code a scan can keep is what was
+        # scanned, and one with NUL is no label's code at all (nor one PostgreSQL can compare or store).
+        read = [b for b in result.barcodes if "\x00" not in b.text]
         ours = frozenset[str]()
-        if result.barcodes:
+        if read:
             _inspection, order = await InspectionService(self.session, self.user).load(inspection_id)
-            ours = await self._on_packing_list(order, [b.text for b in result.barcodes])
-        text = carton_code_first(result, ours)
+            ours = await self._on_packing_list(order, [b.text for b in read])
+        text = carton_code_first(replace(result, barcodes=[b for b in read if len(b.text) <= SCAN_TEXT_MAX]), ours)
+        if text is None and result.barcodes:
+            raise Invalid("The codes read in this photo are not a carton's or a unit's (too long, or with control "
+                          "characters). Photograph the carton label, or type the code.",
+                          detail_zh="照片中读到的条码不是箱唛或产品条码（过长或含控制字符），请拍摄箱唛或手动输入。")
         if text is None:
             raise Invalid("No barcode could be read in this photo. Hold the phone closer and steadier, or type "
                           "the code.", detail_zh="照片中未识别到条码，请靠近并稳住手机重拍，或手动输入。")
-        decoded = [{"format": b.format, "text": b.text} for b in result.barcodes]
-        others = [b.text for b in result.barcodes if b.text != text]
+        decoded = [{"format": b.format, "text": b.text} for b in read]
+        others = [b.text for b in read if b.text != text]
         return await self.record(inspection_id, scan_id, text, {"source": "photo", "decoded": decoded,
                                                                  "code_used": text, "other_codes": others})
 

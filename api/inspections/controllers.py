@@ -12,15 +12,15 @@ from api import aql as sampling
 from api.access import requires_supervisor
 from api.deps import service_provider
 from api.errors import BadParameter
-from api.http import PageNo, PerPage, created
+from api.http import PageNo, PerPage, created, query_text
 from api.inspections.findings import FindingService, LibraryService, SpecSheetService
 from api.inspections.lifecycle import StatusName
 from api.inspections.models import ChecklistAnswer, Defect, Measurement
 from api.inspections.schemas import (
     AbortIn, AqlPlanOut, BookingIn, BookingOut, ChecklistAnswerOut, ChecklistAnswerPut, ChecklistTemplateIn,
     ChecklistTemplateOut, DefectCodeIn, DefectCodeOut, DefectOut, DefectPut, FollowUpClose, InspectionOut,
-    InspectionPut, InspectionSummary, InspectionType, MeasurementOut, MeasurementPut, ResultOut, ReviewIn, RevisionIn,
-    ReducedInspectionIn, SignatureIn, SignatureOut, SpecSheetOut, SpecSheetPut, SubmitIn,
+    InspectionPut, InspectionSummary, InspectionType, LOT_SIZE_MAX, MeasurementOut, MeasurementPut, ResultOut,
+    ReviewIn, RevisionIn, ReducedInspectionIn, SignatureIn, SignatureOut, SpecSheetOut, SpecSheetPut, SubmitIn,
     SwitchingOut, answer_out, defect_code_out, defect_out, measurement_out, result_out, signature_out,
     booking_out, spec_sheet_out, summary_out, switching_out, template_out,
 )
@@ -220,7 +220,7 @@ class LibraryController(Controller):
         return [template_out(t) for t in await library.templates()]
 
     @put("/checklist-templates/{code:str}", operation_id="putChecklistTemplate")
-    async def put_template(self, code: FromPath[str], data: JSONBody[ChecklistTemplateIn],
+    async def put_template(self, code: FromPath[query_text(40, min_length=1)], data: JSONBody[ChecklistTemplateIn],
                            library: LibraryServiceDep) -> Response[ChecklistTemplateOut]:
         values = changes(data)
         values["items"] = [changes(i) for i in data.items]
@@ -234,8 +234,9 @@ class SamplingController(Controller):
     dependencies = SERVICES
 
     @get("/aql/plan", operation_id="getAqlPlan")
-    async def plan(self, lot_size: FromQuery[int], level: FromQuery[str] = "II", aql: FromQuery[str] = "2.5",
-                   mode: FromQuery[str] = "normal") -> AqlPlanOut:
+    async def plan(self, lot_size: FromQuery[Annotated[int, QueryParameter(le=LOT_SIZE_MAX)]],
+                   level: FromQuery[query_text(20)] = "II", aql: FromQuery[query_text(20)] = "2.5",
+                   mode: FromQuery[query_text(20)] = "normal") -> AqlPlanOut:
         try:
             found = sampling.plan(lot_size, level, aql, mode)
         except sampling.PlanInputError as exc:

@@ -18,6 +18,7 @@ from api.inspections.lifecycle import Record, Status
 from api.inspections.models import (
     ChecklistAnswer, ChecklistTemplate, Defect, DefectCode, Inspection, Measurement, SpecSheet,
 )
+from api.inspections.photo_ids import require_own_photos
 from api.inspections.schemas import (
     answer_out, defect_code_out, defect_out, measurement_out, spec_sheet_out, template_out,
 )
@@ -68,10 +69,14 @@ class FindingService:
         if "photo_ids" in full:
             full["photo_ids"] = [str(p) for p in full["photo_ids"]]
         desired = await check(inspection, order, full)
+        named_before = set(existing.photo_ids) if existing else set()
 
         async def authorize(_current: Any) -> None:
             require_writer(self.user, inspection, order)
             require_writable(inspection, Record.finding)
+            # Only photos this edit adds: what the record named before stays named.
+            await require_own_photos(self.session, inspection,
+                                     [p for p in desired["photo_ids"] if p not in named_before])
 
         async def create() -> Any:
             return model(id=finding_id, inspection_id=inspection.id, created_at=utcnow(), updated_at=utcnow(), **desired)
@@ -201,6 +206,7 @@ class FindingService:
             if defect.follow_up_owner_id != self.user.id:
                 require_writer(self.user, inspection, order)
             require_writable(inspection, Record.follow_up_close)
+            await require_own_photos(self.session, inspection, [str(p) for p in photo_ids])
 
         written = await self.records.write(FOLLOW_UP_CLOSE, {"id": defect.id},
                                            {"closed_note": note, "closed_photo_ids": [str(p) for p in photo_ids]},

@@ -9,22 +9,30 @@ from msgspec import UNSET, UnsetType
 
 from api.inspections.lifecycle import SettableStatus
 from api.orders.schemas import CartonItemOut, OrderOut
-from api.schemas import Input, Output
+from api.schemas import INT32_MAX, Input, Output, text
 
 InspectionType = Literal["pre_production", "in_process", "pre_shipment", "container_loading"]
 Severity = Literal["critical", "major", "minor"]
 Stage = Literal["cutting", "sewing", "finishing", "packing"]
 Decision = Literal["accepted", "rejected", "on_hold", "accepted_with_concession"]
-Note = Annotated[str, msgspec.Meta(max_length=4000)]
-Short = Annotated[str, msgspec.Meta(max_length=200)]
+# Every string is bounded by its column (or its JSON document's own limit) and refuses NUL, which PostgreSQL
+# cannot store: both databases give the same 400 naming the field.
+Note = text(4000)  # Text columns
+Short = text(200)  # String(200)
+Key = text(40, min_length=1)  # String(40): sample units, sizes, points, checklist item keys
+Code = text(200, min_length=1)  # a scanned or typed barcode: String(200)
 PhotoIds = Annotated[list[UUID], msgspec.Meta(max_length=50)]
 # A record version: PostgreSQL keeps it in a 32-bit integer, so larger numbers are refused here, on every database.
-Version = Annotated[int, msgspec.Meta(ge=0, le=2_147_483_647)]
+Version = Annotated[int, msgspec.Meta(ge=0, le=INT32_MAX)]
 # A carton number on a packing list; far above any real shipment, far below any integer column's limit.
 CartonNumber = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
-AqlText = Annotated[str, msgspec.Meta(max_length=8)]  # as stored: String(4) / String(8), canonicalised first
+# As typed; canonicalised before it is stored (String(4) for the level, String(8) for an AQL), and every
+# canonical value fits: "2.50000" is stored as "2.5".
+AqlText = text(8)
+# The largest lot (and count of units inspected) an inspection takes: far below the Integer column's limit.
+LOT_SIZE_MAX = 100_000_000
 # A number as typed on a spec sheet or a checklist ("15 3/8", "12.5").
-NumberText = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+NumberText = text(40, min_length=1)
 
 
 class BookingIn(Input):
@@ -63,12 +71,12 @@ class InspectionPut(Input):
     status: SettableStatus | UnsetType = UNSET
     assignee_id: UUID | None | UnsetType = UNSET
     scheduled_for: date | None | UnsetType = UNSET
-    lot_size: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None | UnsetType = UNSET
+    lot_size: Annotated[int, msgspec.Meta(ge=1, le=LOT_SIZE_MAX)] | None | UnsetType = UNSET
     aql_level: AqlText | None | UnsetType = UNSET  # null: the order's, else the customer's, else level II
     aql_critical: AqlText | None | UnsetType = UNSET
     aql_major: AqlText | None | UnsetType = UNSET
     aql_minor: AqlText | None | UnsetType = UNSET
-    units_inspected: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] | UnsetType = UNSET
+    units_inspected: Annotated[int, msgspec.Meta(ge=0, le=LOT_SIZE_MAX)] | UnsetType = UNSET
     production_stage: Stage | None | UnsetType = UNSET
     percent_complete: Annotated[int, msgspec.Meta(ge=0, le=100)] | None | UnsetType = UNSET
     notes: Note | UnsetType = UNSET
@@ -96,11 +104,11 @@ class PickedCartonOut(Output):
 class DefectPut(Input):
     """A defect; a field left out keeps its value (a new defect takes the default)."""
 
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    code: text(20, min_length=1)
     severity: Severity
     version: Version = 0
     count: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | UnsetType = UNSET
-    sample_unit: Annotated[str, msgspec.Meta(max_length=40)] | UnsetType = UNSET
+    sample_unit: text(40) | UnsetType = UNSET
     carton_number: CartonNumber | None | UnsetType = UNSET
     location: Short | UnsetType = UNSET
     note: Note | UnsetType = UNSET
@@ -132,10 +140,10 @@ class DefectOut(Output):
 
 
 class MeasurementPut(Input):
-    sample_unit: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    size: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    point: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-    reading: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    sample_unit: Key
+    size: Key
+    point: Key
+    reading: Key
     version: Version = 0
     note: Note | UnsetType = UNSET
     photo_ids: PhotoIds | UnsetType = UNSET
@@ -158,10 +166,10 @@ class MeasurementOut(Output):
 
 
 class ChecklistAnswerPut(Input):
-    item_key: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    item_key: Key
     result: Literal["pass", "fail", "na"]
     version: Version = 0
-    value: Annotated[str, msgspec.Meta(max_length=24)] | None | UnsetType = UNSET
+    value: text(24) | None | UnsetType = UNSET
     note: Note | UnsetType = UNSET
     photo_ids: PhotoIds | UnsetType = UNSET
 
@@ -182,8 +190,8 @@ class ChecklistItem(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     label: Short
     label_zh: Short
     kind: Literal["check", "value"] = "check"
-    limit: Annotated[str, msgspec.Meta(max_length=24)] | None = None  # a plain number; checked when saved
-    unit: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    limit: text(24) | None = None  # a plain number; checked when saved
+    unit: text(40) | None = None
     fail_severity: Severity = "major"
 
 
@@ -191,7 +199,7 @@ class ChecklistTemplateIn(Input):
     name: Short
     name_zh: Short
     items: Annotated[list[ChecklistItem], msgspec.Meta(min_length=1, max_length=100)]
-    version: Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)] | UnsetType = UNSET  # the one edited; left out: current
+    version: Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)] | UnsetType = UNSET  # the one edited; left out: current
 
 
 class ChecklistTemplateOut(Output):
@@ -204,12 +212,12 @@ class ChecklistTemplateOut(Output):
 
 
 class SpecPoint(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    code: Key
     name: Short
     name_zh: Short = ""
     tol_minus: NumberText
     tol_plus: NumberText | None = None  # null: the same as tol_minus
-    specs: Annotated[dict[Annotated[str, msgspec.Meta(min_length=1, max_length=40)], NumberText],
+    specs: Annotated[dict[Key, NumberText],
                      msgspec.Meta(max_length=200)]  # size → spec value, as typed ("15 3/8" in inch sheets)
 
 
@@ -229,12 +237,12 @@ class SpecSheetOut(Output):
 
 
 class DefectCodeIn(Input):
-    category: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    category: text(30, min_length=1)
     name_en: Short
     name_zh: Short
     default_severity: Severity
     active: bool = True
-    version: Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)] | UnsetType = UNSET  # the one edited; left out: current
+    version: Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)] | UnsetType = UNSET  # the one edited; left out: current
 
 
 class DefectCodeOut(Output):
@@ -249,7 +257,7 @@ class DefectCodeOut(Output):
 
 class ScanIn(Input):
     id: UUID
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    text: Code
 
 
 SCAN_VERDICTS = """Every scan answers 201 (200 for a replay of the same scan id), whatever the verdict: read `verdict`.
@@ -287,8 +295,8 @@ class ScanOut(Output):
 
 class SignatureIn(Input):
     role: Literal["inspector", "factory"]
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
-    image_png: Annotated[str, msgspec.Meta(max_length=400_000)] | None = None  # base64; null: a typed name
+    name: text(120, min_length=1)
+    image_png: text(400_000) | None = None  # base64; null: a typed name
 
 
 class SignatureOut(Output):
@@ -301,7 +309,7 @@ class SignatureOut(Output):
 
 class MissingCarton(Input):
     carton_number: CartonNumber
-    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=1000)]
+    reason: text(1000, min_length=3)
 
 
 class SubmitIn(Input):
@@ -315,7 +323,7 @@ class ReviewIn(Input):
 
 
 class AbortIn(Input):
-    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=2000)]
+    reason: text(2000, min_length=3)
 
 
 class RevisionIn(Input):
@@ -323,7 +331,7 @@ class RevisionIn(Input):
 
 
 class FollowUpClose(Input):
-    note: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    note: text(4000, min_length=1)
     photo_ids: PhotoIds = []
 
 

@@ -6,11 +6,13 @@ from uuid import UUID
 
 import msgspec
 
-from api.schemas import Input, Output
+from api.schemas import INT32_MAX, Input, Output, text
 
 # Annotation coordinates are pixels of the photo's display image (display_width x display_height).
 Coord = Annotated[float, msgspec.Meta(ge=0, le=100_000)]
 Length = Annotated[float, msgspec.Meta(gt=0, le=100_000)]
+# Strings are bounded and refuse NUL (PostgreSQL cannot store it), the same 400 on both databases.
+LabelText = text(200, min_length=1)  # a text mark, kept in the annotations' JSON
 
 
 class Shape(Input, tag_field="type"):
@@ -54,7 +56,7 @@ class Box(Shape, tag="box", kw_only=True):
 class Label(Shape, tag="text", kw_only=True):
     x: Coord  # where the text starts
     y: Coord
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    text: LabelText
     size: Annotated[float, msgspec.Meta(ge=4, le=500)] = 24
 
     def corners(self) -> list[tuple[float, float]]:
@@ -68,11 +70,11 @@ class AnnotationsPut(Input):
     """All the marks on one photo; `version` is the annotations_version this edit was based on (0: none yet)."""
 
     shapes: Annotated[list[AnyShape], msgspec.Meta(max_length=200)]
-    version: Annotated[int, msgspec.Meta(ge=0)] = 0
+    version: Annotated[int, msgspec.Meta(ge=0, le=INT32_MAX)] = 0
 
 
 class WithdrawIn(Input):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    reason: text(500, min_length=1)  # a Text column
 
 
 class PhotoUrls(Output):

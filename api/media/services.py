@@ -22,6 +22,7 @@ from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unsu
 from api.imaging import ImageError, NotAnImage
 from api.inspections.models import ChecklistAnswer, Defect, Inspection, Measurement
 from api.inspections.lifecycle import Record, may_write
+from api.inspections.photo_ids import named_elsewhere
 from api.inspections.services import require_writable
 from api.media import storage as stored
 from api.media.models import Photo
@@ -149,6 +150,13 @@ class PhotoService:
                 if defect is not None and defect.inspection_id != inspection.id:
                     raise Invalid("That defect belongs to another inspection.", detail_zh="该缺陷属于另一次验货。",
                                   field="defect_id")
+            # A record that names this id claims it for its inspection (phones push records before photos).
+            # The same words whether the user may see that inspection or not.
+            if await named_elsewhere(self.session, inspection, photo_id):
+                raise Invalid("A record of another inspection names this photo id: upload the photo for that "
+                              "inspection, or give a new photo a new id.",
+                              detail_zh="另一次验货的记录引用了该照片编号：请将照片上传到该验货，新照片请使用新编号。",
+                              field="inspection_id")
 
         async def create() -> Photo:
             try:

@@ -109,3 +109,88 @@ def test_scan_a_picked_carton_by_photo(world, psi) -> None:  # type: ignore[no-u
                                         files={"image": ("x.jpg", blank.getvalue(), "image/jpeg")}), 422)
     assert_problem(world.inspector.post(path, content=b"id=1", headers={"Content-Type": "text/plain"}), 415)
     assert_problem(world.inspector.post(path, json={"id": "nope", "text": "1"}), 400)
+
+
+# --- tiny images, hostile text ---------------------------------------------------------------------------------
+
+
+def tiny_png(size: tuple[int, int], mode: str = "RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, 128).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 100), (100, 1)])
+def test_a_tiny_photo_is_decoded_to_no_barcode(world, size) -> None:  # type: ignore[no-untyped-def]
+    # What a phone user expects from a photo with nothing readable in it: "no barcode", as for a blank label.
+    response = decode(world.inspector, tiny_png(size), "tiny.png", "image/png")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["barcodes"] == [] and (body["width"], body["height"]) == size
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 100)])
+def test_a_tiny_label_photo_scan_says_no_barcode_was_read(world, psi, size) -> None:  # type: ignore[no-untyped-def]
+    path = f"/api/inspections/{psi['id']}/scans"
+    scan_id = str(uuid.uuid4())
+    problem = assert_problem(world.inspector.post(path, data={"id": scan_id},
+                                                  files={"image": ("tiny.png", tiny_png(size), "image/png")}), 422)
+    assert "No barcode" in problem["detail"] and problem["detail_zh"]
+    # Nothing was stored under the id: the phone may use it for the code typed instead.
+    typed = world.inspector.post(path, json={"id": scan_id, "text": psi["cartons"][0]["barcode"]})
+    assert typed.status_code == 201, typed.text
+
+
+@pytest.mark.parametrize(("text", "why"), [("0012\x00", "regex"), ("9" * 201, "length")])
+def test_a_scan_text_with_nul_or_longer_than_its_column_is_a_400(world, psi, text, why) -> None:  # type: ignore[no-untyped-def]
+    problem = assert_problem(world.inspector.post(f"/api/inspections/{psi['id']}/scans",
+                                                  json={"id": str(uuid.uuid4()), "text": text}), 400)
+    assert "text" in problem["detail"] and why in problem["detail"] and problem["detail_zh"]
+    assert world.inspector.get(f"/api/inspections/{psi['id']}").json()["scans"] == []
+
+
+def test_a_gs1_text_with_nul_is_a_400(world) -> None:  # type: ignore[no-untyped-def]
+    problem = assert_problem(world.inspector.post("/api/barcodes/parse", json={"text": "(00)1\x00"}), 400)
+    assert "text" in problem["detail"]
+
+
+def test_a_photo_scan_id_taken_by_another_inspection_is_refused_without_its_content(world, psi) -> None:  # type: ignore[no-untyped-def]
+    carton = psi["cartons"][0]
+    data = label_jpeg((zxingcpp.BarcodeFormat.Code128, f"(00){carton['barcode']}"))
+    scan_id = str(uuid.uuid4())
+    first = world.inspector.post(f"/api/inspections/{psi['id']}/scans", data={"id": scan_id},
+                                 files={"image": ("label.jpg", data, "image/jpeg")})
+    assert first.status_code == 201, first.text
+    other = str(uuid.uuid4())  # another inspection of the order, which the inspector's colleague does
+    booked = world.supervisor.post(f"/api/orders/{world.orders[0]['id']}/inspections", json={
+        "id": other, "type": "pre_shipment", "assignee_id": world.other_inspector.id})
+    assert booked.status_code == 201, booked.text
+    own = assert_problem(world.inspector.post(f"/api/inspections/{psi['id']}/scans",
+                                              json={"id": scan_id, "text": psi["cartons"][1]["barcode"]}), 409)
+    assert own["current"]["id"] == scan_id  # the phone's own scan: the server's copy comes with it
+    for actor in (world.other_inspector, world.supervisor):  # psi is hidden from the one, visible to the other
+        again = actor.post(f"/api/inspections/{other}/scans", data={"id": scan_id},
+                           files={"image": ("label.jpg", data, "image/jpeg")})
+        problem = assert_problem(again, 409)
+        assert {k: problem[k] for k in ("type", "detail", "detail_zh")} == {
+            k: own[k] for k in ("type", "detail", "detail_zh")}
+        assert "current" not in problem and carton["barcode"] not in again.text
+
+
+@pytest.mark.parametrize("content", ["A" * 201, "AB\x00CD"])
+def test_a_label_photo_whose_only_code_a_scan_cannot_keep_is_a_422(world, psi, content) -> None:  # type: ignore[no-untyped-def]
+    path = f"/api/inspections/{psi['id']}/scans"
+    data = label_jpeg((zxingcpp.BarcodeFormat.QRCode, content))
+    assert any(b["text"] == content for b in decode(world.inspector, data).json()["barcodes"])  # it is read
+    problem = assert_problem(world.inspector.post(path, data={"id": str(uuid.uuid4())},
+                                                  files={"image": ("label.jpg", data, "image/jpeg")}), 422)
+    assert problem["detail_zh"] and "type the code" in problem["detail"]
+    # Beside the carton's own code, it is only one of the other codes read.
+    carton = psi["cartons"][0]
+    both = label_jpeg((zxingcpp.BarcodeFormat.Code128, f"(00){carton['barcode']}"),
+                      (zxingcpp.BarcodeFormat.QRCode, content))
+    scanned = world.inspector.post(path, data={"id": str(uuid.uuid4())},
+                                   files={"image": ("label.jpg", both, "image/jpeg")})
+    assert scanned.status_code == 201, scanned.text
+    assert scanned.json()["verdict"] == "ok" and scanned.json()["carton_number"] == carton["number"]
+    assert scanned.json()["other_codes"] == ([content] if "\x00" not in content else [])

@@ -380,3 +380,26 @@ def test_result_shape() -> None:
     assert b["format"] == "QRCode" and b["symbology_identifier"] == "]Q1"
     assert all(isinstance(v, int) for p in b["position"] for v in p)
     assert r.ms > 0 and math.isfinite(r.ms)
+
+
+# A line of pixels has no neighbours to compare in one direction: the map has no cell, and the answer is
+# "no barcode", in every format and mode a phone or a scanner app could send.
+TINY_SIZES = [(1, 1), (1, 100), (100, 1), (2, 1), (1, 2), (1, 17), (17, 1), (2, 2), (3, 40), (1, 3000)]
+
+
+@pytest.mark.parametrize("size", TINY_SIZES)
+@pytest.mark.parametrize(("fmt", "mode"), [("PNG", "RGB"), ("PNG", "L"), ("PNG", "RGBA"), ("PNG", "1"),
+                                           ("JPEG", "RGB"), ("JPEG", "L"), ("GIF", "P"), ("BMP", "RGB"),
+                                           ("TIFF", "L"), ("WEBP", "RGB")])
+def test_a_tiny_image_has_no_barcode(size: tuple[int, int], fmt: str, mode: str) -> None:
+    r = decode_image(encoded(Image.new(mode, size, 0 if mode == "1" else 128), fmt))
+    assert r.barcodes == []
+    assert (r.width, r.height) == size
+
+
+def test_a_one_pixel_high_stripe_pattern_is_no_barcode() -> None:
+    stripes = Image.new("L", (400, 1), 255)
+    for x in range(20, 380, 6):
+        stripes.paste(0, (x, 0, x + 3, 1))
+    assert decode_image(encoded(stripes, "PNG")).barcodes == []
+    assert decode_image(encoded(stripes.transpose(Image.Transpose.ROTATE_90), "PNG")).barcodes == []

@@ -78,7 +78,7 @@ def test_aql_plan_bad_parameters_name_the_parameter(world, query, param) -> None
 
 
 def test_plans_are_computed_per_severity_with_the_customer_defaults(world) -> None:  # type: ignore[no-untyped-def]
-    world.admin.patch(f"/api/customers/{world.customers[0]['id']}", json={"aql_major": "1.5"})
+    world.admin.patch(f"/api/customers/{world.customers[0]['id']}", json={"version": 1, "aql_major": "1.5"})
     inspection_id = str(uuid.uuid4())
     response = world.merchandiser.put(f"/api/inspections/{inspection_id}", json=inspection_body(world.orders[0]))
     assert response.status_code == 201

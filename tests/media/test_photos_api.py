@@ -440,3 +440,59 @@ def test_a_picture_reused_in_another_inspection_is_flagged_for_reviewers(world, 
     for actor in (world.inspector, world.merchandiser, world.factory_user):
         assert flags(actor, dupro) == []
     assert_problem(world.other_inspector.get(f"/api/inspections/{dupro['id']}/photo-flags"), 404)
+
+
+# --- tiny images, hostile input ---------------------------------------------------------------------------------
+
+
+def tiny_png(size: tuple[int, int]) -> bytes:
+    return encode(Image.new("RGB", size, (200, 30, 30)), "PNG")
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 100), (100, 1)])
+def test_a_tiny_photo_is_stored_with_a_display_copy_and_a_thumb(world, dupro, size) -> None:  # type: ignore[no-untyped-def]
+    photo = uploaded(world.inspector, dupro, tiny_png(size), content_type="image/png")
+    assert (photo["width"], photo["height"]) == (photo["display_width"], photo["display_height"]) == size
+    for kind, fmt in (("display", "JPEG"), ("thumb", "WEBP")):
+        served = world.inspector.get(photo["urls"][kind])
+        assert served.status_code == 200, served.text
+        assert opened(served.content).format == fmt and opened(served.content).size == size
+    # Its one pixel can be marked, and nothing beyond it.
+    path = f"/api/photos/{photo['id']}/annotations"
+    marked = world.inspector.put(path, json={"shapes": [{"type": "box", "x": 0, "y": 0, "w": 1, "h": 1}]})
+    assert marked.status_code == 200, marked.text
+    outside = {"type": "box", "x": 0, "y": 0, "w": size[0] + 1, "h": 1}
+    assert assert_problem(world.inspector.put(path, json={"version": 1, "shapes": [outside]}), 422)["field"] == (
+        "shapes[0]")
+    assert {f["kind"] for f in flags(world.inspector, dupro)} == {"capture_time_missing"}
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({"caption": "a\x00b"}, "caption"), ({"caption": "c" * 501}, "caption"),
+    ({"sample_unit": "1\x00"}, "sample_unit"), ({"sample_unit": "u" * 41}, "sample_unit"),
+    ({"checklist_item": "labels\x00"}, "checklist_item"), ({"checklist_item": "k" * 41}, "checklist_item"),
+    ({"carton_number": 2**31}, "carton_number"), ({"carton_number": 2**63}, "carton_number"),
+])
+def test_upload_parameters_are_bounded_and_without_nul(world, dupro, params, field) -> None:  # type: ignore[no-untyped-def]
+    photo_id = str(uuid.uuid4())
+    problem = assert_problem(upload(world.inspector, dupro, photo_now(), photo_id, **params), 400)
+    assert field in problem["detail"] and problem["detail_zh"]
+    assert world.inspector.get(f"/api/photos/{photo_id}").status_code == 404
+
+
+def test_annotation_and_withdrawal_text_is_bounded_and_without_nul(world, dupro) -> None:  # type: ignore[no-untyped-def]
+    photo = uploaded(world.inspector, dupro, photo_now())
+    path = f"/api/photos/{photo['id']}"
+    for text in ("a\x00b", "t" * 201):
+        label = {"type": "text", "x": 1, "y": 1, "text": text}
+        problem = assert_problem(world.inspector.put(f"{path}/annotations", json={"shapes": [label]}), 400)
+        assert "text" in problem["detail"]
+    for version in (2**31, 2**63):
+        problem = assert_problem(world.inspector.put(f"{path}/annotations", json={"version": version, "shapes": []}),
+                                 400)
+        assert "version" in problem["detail"]
+    for reason in ("a\x00b", "r" * 501):
+        problem = assert_problem(world.inspector.post(f"{path}/withdraw", json={"reason": reason}), 400)
+        assert "reason" in problem["detail"]
+    after = world.inspector.get(path).json()
+    assert after["annotations_version"] == 0 and after["withdrawn_at"] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zlib
@@ -63,7 +64,9 @@ def encode(im: Image.Image, fmt: str = "JPEG", **params) -> bytes:
     return buf.getvalue()
 
 
+@functools.cache
 def srgb_icc() -> bytes:
+    # Made once: a new profile's header carries the second it was made, so two calls may differ.
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
@@ -892,3 +895,15 @@ def test_pillow_block_allocator(env: dict[str, str], expected: str) -> None:
         check=True,
     )
     assert out.stdout.split() == expected.split()
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 100), (100, 1), (1, 4000), (4000, 1), (2, 2), (3, 1)])
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
+def test_tiny_and_thin_photos_get_a_display_and_a_thumb(size: tuple[int, int], fmt: str) -> None:
+    result = ingest(encode(Image.new("RGB", size, (200, 30, 30)), fmt), max_pixels=MAX_PIXELS)
+    assert (result.width, result.height) == size
+    display, thumb = open_bytes(result.display_bytes), open_bytes(result.thumb_bytes)
+    assert display.size == (result.display_width, result.display_height)
+    assert thumb.size == (result.thumb_width, result.thumb_height)
+    assert min(display.size) >= 1 and max(display.size) <= 1600 and max(thumb.size) <= 320
+    assert -(2**63) <= result.dhash < 2**63
