@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 import anyio.to_thread
-from sqlalchemy import Uuid, and_, column, func, insert, or_, select, table, true, update
+from sqlalchemy import DateTime, Uuid, and_, column, func, insert, or_, select, table, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,7 +27,11 @@ from api.sync import RecordKind, SyncProtocol
 AQL_FIELDS = ("aql_level", "aql_critical", "aql_major", "aql_minor")
 # Inspections refer to their order. Read by table name, so that the orders area does not import the
 # inspections area (which builds on it); a tombstone no longer meets the foreign key that used to refuse.
-INSPECTIONS = table("inspections", column("id", Uuid), column("order_id", Uuid), column("assignee_id", Uuid))
+INSPECTIONS = table("inspections", column("id", Uuid), column("order_id", Uuid), column("assignee_id", Uuid),
+                    column("submitted_at", DateTime))
+# Events that tell which cartons will be opened (the draw's seed reproduces the picks): a factory reads them only
+# once the inspection is submitted, like the picks themselves (api/access.py may_see_picks).
+REVEALS_PICKS = frozenset({"cartons_redrawn"})
 
 
 def check_aql_fields(values: dict[str, Any]) -> None:
@@ -320,7 +324,8 @@ class OrderService:
     async def timeline(self, order_id: uuid.UUID) -> list[OrderEvent]:
         """The order's events as this user may read them.
 
-        Staff read every event. A factory reads the whole timeline of its own orders (the rule so far).
+        Staff read every event. A factory reads the timeline of its own orders, except the draws of inspections
+        not submitted yet: their seed would tell it which cartons to prepare.
         A third-party inspector sees an order because one of its inspections is assigned to them, and must not
         learn from the timeline who else inspects it, when, or with what result: every event about an
         inspection names it (`inspection_id` in its data: booked, created, cartons drawn, signed, submitted,
@@ -331,6 +336,12 @@ class OrderService:
         order = await visible_order(self.session, self.user, order_id)
         events = list(await self.session.scalars(
             select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)))
+        if self.user.role == Role.factory:
+            submitted = {str(i) for i in await self.session.scalars(
+                select(INSPECTIONS.c.id).where(INSPECTIONS.c.order_id == order.id,
+                                               INSPECTIONS.c.submitted_at.is_not(None)))}
+            return [e for e in events
+                    if e.kind not in REVEALS_PICKS or (e.data or {}).get("inspection_id") in submitted]
         if self.user.role != Role.inspector:
             return events
         readable: set[str | None] = {None}  # an event that names no inspection is about the order

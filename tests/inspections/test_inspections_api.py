@@ -119,6 +119,10 @@ def test_reimport_after_the_draw_needs_a_supervisor_and_a_reason(world, psi) -> 
     events = world.admin.get(f"/api/orders/{order['id']}/timeline").json()
     redrawn = [e for e in events if e["kind"] == "cartons_redrawn"]
     assert len(redrawn) == 1 and redrawn[0]["data"]["reason"] == "Factory repacked 2 cartons"
+    # The factory reads its order's timeline, but not the new draw's seed before the inspection is submitted.
+    seen = world.factory_user.get(f"/api/orders/{order['id']}/timeline").json()
+    assert "packing_list_imported" in {e["kind"] for e in seen}
+    assert "cartons_redrawn" not in {e["kind"] for e in seen} and again["carton_seed"] not in str(seen)
 
 
 # --- idempotent, versioned writes ---------------------------------------------------------------------------
