@@ -171,6 +171,14 @@ class ScanService:
         own = await self._carton(text, order)  # a customer's own carton code is taken as printed
         if own is not None:
             return await self._carton_verdict(inspection, order, own)
+        # An SSCC as printed under the bars ("(00) 0 6901234 000000003 0") or typed with hyphens: the same
+        # carton the packing list and the carton lookup read (api/orders/services.py carton_code).
+        sscc = gs1.sscc_from_text(text)
+        if sscc is not None:
+            if not gs1.is_valid_sscc(sscc):
+                return Resolution("bad_check_digit")
+            carton = await self._carton(sscc, order)
+            return await self._carton_verdict(inspection, order, carton) if carton else Resolution("not_on_packing_list")
         parsed = gs1.parse(text)
         if any(error.code == "bad_check_digit" for error in parsed.errors):
             return Resolution("bad_check_digit")
@@ -180,7 +188,11 @@ class ScanService:
             return await self._carton_verdict(inspection, order, carton) if carton else Resolution("not_on_packing_list")
         gtin = elements.get("01") or elements.get("02")
         if gtin:
-            return await self._unit_verdict(inspection, order, gs1.normalize_gtin(gtin))
+            try:
+                normalized = gs1.normalize_gtin(gtin)
+            except ValueError:  # "(01)123": no GTIN of any length, so no unit of any order
+                return Resolution("not_on_packing_list")
+            return await self._unit_verdict(inspection, order, normalized)
         return Resolution("not_on_packing_list")
 
     async def _carton(self, code: str, order: Order) -> Carton | None:
