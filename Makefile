@@ -8,7 +8,11 @@ STAMP      := $(VENV)/.installed-test-$(PYPROJECT_SUM)
 # Test processes (pytest-xdist), one per core of the 2-core machines; 0 runs in one process (e.g. for --pdb).
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test bench migrate demo clean
+# make fuzz: examples per API operation and the seed (a number repeats a run, as its output names it).
+FUZZ_EXAMPLES ?= 100
+FUZZ_SEED ?= random
+
+.PHONY: run test fuzz bench migrate demo clean
 
 $(RUN_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,9 +39,16 @@ test: $(STAMP)
 	scripts/system-deps --test
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+## make fuzz: tests/test_fuzz.py at length: FUZZ_EXAMPLES per operation, a new seed, on SQLite and PostgreSQL
+## (`make test` runs it briefly with a fixed seed, on SQLite)
+fuzz: $(STAMP)
+	scripts/system-deps --test
+	FLOORCHECK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FLOORCHECK_FUZZ_SEED=$(FUZZ_SEED) \
+		FLOORCHECK_FUZZ_DATABASES=sqlite,postgresql $(PY) -m pytest -q -p no:xdist tests/test_fuzz.py $(PYTEST_ARGS)
+
 ## make bench: print the benchmark figures (not tests)
 bench: $(STAMP)
-	scripts/system-deps
+	scripts/system-deps --test
 	$(PY) bench/run.py
 
 migrate: $(STAMP)

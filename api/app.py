@@ -6,15 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Request, Router, get
+from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.datastructures import CacheControlHeader
-from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.response import Redirect
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,6 +34,7 @@ from api.inspections.controllers import (
 )
 from api.media.controllers import InspectionPhotoController, MediaController, PhotoController, PhotoEditController
 from api.media.storage import LocalStorage, Storage
+from api.openapi import ContractOpenAPIConfig
 from api.orders.controllers import (
     CartonController, CustomerController, FactoryController, OrderController, PackingListController,
 )
@@ -90,6 +91,29 @@ async def require_json_body(request: Request) -> None:
                                detail_zh="请求体须为 application/json。")
 
 
+async def before_request(request: Request) -> Response | None:
+    if request.method == "OPTIONS":
+        return answer_options(request)
+    await require_json_body(request)
+    return None
+
+
+def answer_options(request: Request) -> Response:
+    """An OPTIONS request: 204 with the methods the route has.
+
+    Litestar's own answer can list only some of them: its OPTIONS handler remembers the route as it was when the
+    first of the route's handlers was registered (GET /api/customers and POST /api/customers share a route).
+    """
+    allowed = request.app.state.allowed_methods.get(request.scope.get("path_template"), "OPTIONS")
+    return Response(None, status_code=204, headers={"Allow": allowed})
+
+
+def allowed_methods(app: Litestar) -> dict[str, str]:
+    """The `Allow` header of each route, by its path template (as in the scope's `path_template`)."""
+    return {route.path_format: ", ".join(sorted(route.methods))
+            for route in app.routes if isinstance(route, HTTPRoute)}
+
+
 @get("/health", operation_id="health", exclude_from_auth=True, tags=["system"])
 async def health(db: DB) -> dict[str, str]:
     try:
@@ -123,10 +147,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     docs = SwaggerRenderPlugin(js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js", css_url=f"{DOCS_ASSETS}/swagger-ui.css",
                                standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js", path="/",
                                favicon="")
-    openapi = OpenAPIConfig(
+    # The document says what each operation can answer, its errors included (api/openapi.py).
+    openapi = ContractOpenAPIConfig(
         title="Floorcheck", version="0.1.0", path="/schema", render_plugins=[docs],
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
-        security=[{"bearer": []}],
+        security=[{"bearer": []}], settings=settings, public_paths=tuple(PUBLIC_PATHS),
     ) if settings.schema_enabled else None
     docs_assets = create_static_files_router(path=DOCS_ASSETS, directories=[settings.static_dir.parent / "docs"],
                                              opt={"exclude_from_auth": True}, include_in_schema=False,
@@ -138,7 +163,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                            request_max_body_size=settings.max_photo_bytes)
     static = create_static_files_router(path="/app", directories=[settings.static_dir], html_mode=True,
                                         opt={"exclude_from_auth": True})
-    return Litestar(
+    app = Litestar(
         route_handlers=[health, index, AuthController, UserController, PeopleController, CustomerController,
                         FactoryController, OrderController, CartonController, BookingController, InspectionController,
                         FollowUpController, SpecSheetController, LibraryController, SamplingController, BarcodeController,
@@ -153,9 +178,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "user": Provide(provide_user, sync_to_thread=False),
             "storage": Provide(provide_storage, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=public)],
-        before_request=require_json_body,
+        # OPTIONS too needs a user: a route's guards run for it and ask who is calling.
+        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=public, exclude_http_methods=())],
+        before_request=before_request,
         plugins=[problem_details_plugin()],
         openapi_config=openapi,
         request_max_body_size=settings.max_body_bytes,
     )
+    app.state.allowed_methods = allowed_methods(app)
+    if openapi is not None:
+        openapi.bind(app)
+    return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -105,9 +106,16 @@ _HTTP_ZH = {
 def _from_http(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
         errors = [e for e in exc.extra if isinstance(e, dict)]
+        if any(_body_missing(e) for e in errors):
+            return _problem(400, MISSING_BODY, kind="validation", errors=errors, detail_zh=MISSING_BODY_ZH)
         detail = "; ".join(_describe(e) for e in errors) or str(exc.detail)
-        # The field names and the validator's words stay as they are: they name what to fix.
-        return _problem(400, detail, kind="validation", errors=errors, detail_zh=f"请求内容有误：{detail}")
+        detail_zh = "；".join(_describe(e, zh=True) for e in errors) or detail
+        # The field names and the validator's words stay as they are (but for a few made readable): they name
+        # what to fix.
+        return _problem(400, detail, kind="validation", errors=errors, detail_zh=f"请求内容有误：{detail_zh}")
+    if exc.status_code == 500:
+        # The framework's own 500s (a misconfiguration) are the server's fault: logged, and their words not shown.
+        return _from_unexpected(exc)
     detail = str(exc.detail)
     if exc.status_code == 413:
         detail = "The request body is larger than this endpoint accepts."
@@ -117,8 +125,23 @@ def _from_http(exc: HTTPException) -> ProblemDetailsException:
     return _problem(exc.status_code, detail, headers=exc.headers, detail_zh=detail_zh)
 
 
-def _describe(error: dict[str, Any]) -> str:
+MISSING_BODY = "The request body is missing: send a JSON object."
+MISSING_BODY_ZH = "缺少请求体：请发送 JSON 对象。"
+# msgspec's words for a string that breaks api/schemas.py NO_NUL, and what they mean.
+_NUL_PATTERN = re.compile(r"^Expected `str` matching regex '\^\[\^\\+x00\]\*\$'$")
+_NUL_MESSAGE = ("must not contain a NUL character", "不得包含 NUL 字符")
+
+
+def _body_missing(error: dict[str, Any]) -> bool:
+    """Litestar's error for a route that takes a body and got none: the `data` argument is missing."""
+    return error.get("key") == "data" and error.get("message") == "'data'"
+
+
+def _describe(error: dict[str, Any], *, zh: bool = False) -> str:
     message, key = str(error.get("message", "invalid")), error.get("key")
+    if _NUL_PATTERN.match(message):
+        message = _NUL_MESSAGE[zh]
+        return f"{key}{'：' if zh else ': '}{message}" if key else message
     return f"{key}: {message}" if key and key not in message else message
 
 
@@ -142,7 +165,19 @@ def _from_database(exc: DBAPIError) -> ProblemDetailsException:
     return _from_unexpected(exc)
 
 
+TOO_DEEP = "The JSON body is nested too deeply."
+TOO_DEEP_ZH = "JSON 请求体嵌套层数过多。"
+
+
+def _nested_too_deeply(exc: Exception) -> bool:
+    """msgspec decodes JSON (the request body) recursively, with Python's recursion limit: a body nested
+    deeper (`[[[[…]]]]`, about 1,000 levels) stops it with this RecursionError, before anything is done."""
+    return isinstance(exc, RecursionError) and "while deserializing" in str(exc)
+
+
 def _from_unexpected(exc: Exception) -> ProblemDetailsException:
+    if _nested_too_deeply(exc):
+        return _problem(400, TOO_DEEP, kind="validation", detail_zh=TOO_DEEP_ZH)
     log.exception("unhandled error", exc_info=exc)
     return _problem(500, "Something went wrong on the server. Nothing was saved; please try again.",
                     detail_zh="服务器出错，未保存任何内容，请重试。")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, BinaryIO
 from uuid import UUID
 
 from litestar import Controller, Response, get, post, put
@@ -10,16 +10,9 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from litestar.response import Stream
 
 from api.deps import DB, AppSettings, CurrentUser, MediaStorage
-from api.http import created, query_text
+from api.http import created, optional_query_text, query_text
 from api.media.schemas import AnnotationsPut, PhotoFlagOut, PhotoOut, WithdrawIn
 from api.media.services import PhotoLinks, PhotoService, Served
-from api.schemas import NO_NUL
-
-
-def optional_text(max_length: int, min_length: int = 0) -> Any:
-    """A text query parameter that may be left out: bounded, without NUL. (`query_text(...) | None` would show its
-    bounds in the schema, but Litestar checks no bounds inside a union.)"""
-    return Annotated[str | None, QueryParameter(min_length=min_length, max_length=max_length, pattern=NO_NUL)]
 
 
 def provide_photos(db: DB, user: CurrentUser, storage: MediaStorage, settings: AppSettings) -> PhotoService:
@@ -46,9 +39,9 @@ class PhotoController(Controller):
     async def upload(
         self, photos: PhotoServiceDep, photo_id: FromPath[UUID], inspection_id: FromQuery[UUID], body: RawBody,
         defect_id: FromQuery[UUID | None] = None,
-        checklist_item: optional_text(40, min_length=1) = None,  # String(40), as the photo's columns
+        checklist_item: optional_query_text(40, min_length=1) = None,  # String(40), as the photo's columns
         carton_number: Annotated[int | None, QueryParameter(ge=1, le=1_000_000)] = None,
-        sample_unit: optional_text(40, min_length=1) = None,
+        sample_unit: optional_query_text(40, min_length=1) = None,
         caption: query_text(500) = "",
     ) -> Response[PhotoOut]:
         links = PhotoLinks(defect_id, checklist_item, carton_number, sample_unit, caption)
