@@ -61,6 +61,11 @@ class FeedItem(Output):
     version: int
     record: dict[str, Any] | None = None
     deleted: bool = False
+    # Where the record belongs, so that one arriving alone from the log (a tombstone too) can be filed under its
+    # inspection and order: an inspection's parts name both, an order's records (order, packing list, spec
+    # sheet) only the order, the library neither.
+    inspection_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = None
 
 
 class FeedPage(Output):
@@ -147,7 +152,10 @@ class FeedService:
         more = len(rows) > limit
         rows = rows[:limit]
         latest = {(row.kind, row.key): row for row in rows}  # a record changed twice in a page goes once
-        held = set(await self.session.scalars(self._in_hand()))  # once per page, not once per row
+        # The inspections in hand with their orders: once per page, not once per row.
+        held: dict[uuid.UUID, uuid.UUID] = {inspection_id: order_id for inspection_id, order_id in (
+            await self.session.execute(select(Inspection.id, Inspection.order_id)
+                                       .where(Inspection.id.in_(self._in_hand()))))}
         items: list[FeedItem] = []
         for row in sorted(latest.values(), key=lambda r: (r.txid, r.seq)):
             items.extend(await self._materialize(row, held))
@@ -155,7 +163,15 @@ class FeedService:
         next_cursor = Cursor(last.txid, last.seq) if last else cursor
         return FeedPage(items=items, next=next_cursor.encode(), more=more)
 
-    async def _materialize(self, row: Change, held: set[uuid.UUID]) -> list[FeedItem]:
+    async def _order_of(self, inspection_id: uuid.UUID | None, held: dict[uuid.UUID, uuid.UUID]) -> uuid.UUID | None:
+        """The order of an inspection: from the page's map of those in hand, else read."""
+        if inspection_id is None:
+            return None
+        if inspection_id in held:
+            return held[inspection_id]
+        return await self.session.scalar(select(Inspection.order_id).where(Inspection.id == inspection_id))
+
+    async def _materialize(self, row: Change, held: dict[uuid.UUID, uuid.UUID]) -> list[FeedItem]:
         if row.kind == BUNDLE:
             inspection_id = uuid.UUID(row.key)
             return await self._bundle(inspection_id) if inspection_id in held else []
@@ -163,7 +179,8 @@ class FeedService:
             inspection = await self.session.get(Inspection, uuid.UUID(row.key))
             if inspection is None or row.for_user_id is not None or inspection.id not in held:
                 return [FeedItem(kind="inspection", key=row.key, version=inspection.version if inspection else 0,
-                                 deleted=True)]
+                                 deleted=True, inspection_id=uuid.UUID(row.key),
+                                 order_id=inspection.order_id if inspection else row.order_id)]
             return [await self._inspection_item(inspection)]
         loaders = {
             "defect": (Defect, defect_out), "measurement": (Measurement, measurement_out),
@@ -172,24 +189,30 @@ class FeedService:
         if row.kind in loaders:
             model, out = loaders[row.kind]
             record = await self.session.get(model, uuid.UUID(row.key))
+            inspection_id = record.inspection_id if record is not None else row.inspection_id
+            order_id = await self._order_of(inspection_id, held)
             if record is None or getattr(record, "deleted_at", None) is not None:
-                return [FeedItem(kind=row.kind, key=row.key, version=record.version if record else 0, deleted=True)]
+                return [FeedItem(kind=row.kind, key=row.key, version=record.version if record else 0, deleted=True,
+                                 inspection_id=inspection_id, order_id=order_id)]
             if row.kind == "scan" and not await self._may_see_picks(record.inspection_id):
                 return []
             copy = self.photos.out(record) if row.kind == "photo" else out(record)  # type: ignore[misc]
-            return [_item(row.kind, row.key, record.version, copy)]
+            return [_item(row.kind, row.key, record.version, copy, inspection_id, order_id)]
         if row.kind == "signature":
-            inspection_id, role = row.key.split("/", 1)
+            inspection_id = uuid.UUID(row.key.split("/", 1)[0])
+            role = row.key.split("/", 1)[1]
             signature = await self.session.scalar(select(Signature).where(
-                Signature.inspection_id == uuid.UUID(inspection_id), Signature.role == role))
-            return [_item("signature", row.key, signature.version, signature_out(signature))] if signature else []
+                Signature.inspection_id == inspection_id, Signature.role == role))
+            return [_item("signature", row.key, signature.version, signature_out(signature), inspection_id,
+                          await self._order_of(inspection_id, held))] if signature else []
         if row.kind == "order":
             return await self._order_items(uuid.UUID(row.key))
         if row.kind == "packing_list":
             return await self._packing_list_items(uuid.UUID(row.key))
         if row.kind == "spec_sheet":
             sheet = await self.session.get(SpecSheet, uuid.UUID(row.key))
-            return [_item("spec_sheet", row.key, sheet.version, spec_sheet_out(sheet))] if sheet else []
+            return [_item("spec_sheet", row.key, sheet.version, spec_sheet_out(sheet), None, sheet.order_id)] \
+                if sheet else []
         if row.kind == "defect_code":
             code = await self.session.get(DefectCode, row.key)
             return [_item("defect_code", row.key, code.version, defect_code_out(code))] if code else []
@@ -230,27 +253,29 @@ class FeedService:
         items += await self._packing_list_items(inspection.order_id)
         sheet = await self.session.get(SpecSheet, inspection.order_id)
         if sheet is not None:
-            items.append(_item("spec_sheet", str(sheet.order_id), sheet.version, spec_sheet_out(sheet)))
+            items.append(_item("spec_sheet", str(sheet.order_id), sheet.version, spec_sheet_out(sheet), None,
+                               sheet.order_id))
         full = await self.inspections.out(inspection, await self.session.get(Order, inspection.order_id))
         items.append(self._head(inspection, full))
         picks_visible = self._picks_visible(inspection)
+        at = (inspection.id, inspection.order_id)
         for defect in full.defects:
-            items.append(_item("defect", str(defect.id), defect.version, defect))
+            items.append(_item("defect", str(defect.id), defect.version, defect, *at))
         for measurement in full.measurements:
-            items.append(_item("measurement", str(measurement.id), measurement.version, measurement))
+            items.append(_item("measurement", str(measurement.id), measurement.version, measurement, *at))
         for answer in full.checklist_answers:
-            items.append(_item("checklist_answer", str(answer.id), answer.version, answer))
+            items.append(_item("checklist_answer", str(answer.id), answer.version, answer, *at))
         if picks_visible:
             scans = await self.session.scalars(select(Scan).where(Scan.inspection_id == inspection.id)
                                                .order_by(Scan.scanned_at, Scan.id))
-            items += [_item("scan", str(s.id), s.version, scan_out(s)) for s in scans]
+            items += [_item("scan", str(s.id), s.version, scan_out(s), *at) for s in scans]
         signatures = await self.session.scalars(select(Signature).where(Signature.inspection_id == inspection.id)
                                                 .order_by(Signature.role))
-        items += [_item("signature", signature_key(s.inspection_id, s.role), s.version, signature_out(s))
+        items += [_item("signature", signature_key(s.inspection_id, s.role), s.version, signature_out(s), *at)
                   for s in signatures]
         photos = await self.session.scalars(select(Photo).where(Photo.inspection_id == inspection.id)
                                             .order_by(Photo.uploaded_at, Photo.id))
-        items += [_item("photo", str(p.id), p.version, self.photos.out(p)) for p in photos]
+        items += [_item("photo", str(p.id), p.version, self.photos.out(p), *at) for p in photos]
         return items
 
     # --- records -------------------------------------------------------------------------------------------
@@ -268,7 +293,8 @@ class FeedService:
             record.pop(part, None)  # they travel as items of their own
         if not self._picks_visible(inspection):
             record.update(cartons=[], carton_seed=None)
-        return FeedItem(kind="inspection", key=str(inspection.id), version=inspection.version, record=record)
+        return FeedItem(kind="inspection", key=str(inspection.id), version=inspection.version, record=record,
+                        inspection_id=inspection.id, order_id=inspection.order_id)
 
     async def _inspection_item(self, inspection: Inspection) -> FeedItem:
         head = await self.inspections.out(inspection, await self.session.get(Order, inspection.order_id),
@@ -278,12 +304,13 @@ class FeedService:
     async def _order_items(self, order_id: uuid.UUID) -> list[FeedItem]:
         order = await self.session.get(Order, order_id)
         if order is None or order.deleted_at is not None:
-            return [FeedItem(kind="order", key=str(order_id), version=order.version if order else 0, deleted=True)]
+            return [FeedItem(kind="order", key=str(order_id), version=order.version if order else 0, deleted=True,
+                             order_id=order_id)]
         try:
             found, customer, factory = await OrderService(self.session, self.user).get(order_id)
         except NotFound:  # it left the user's hands since the row was written
-            return [FeedItem(kind="order", key=str(order_id), version=order.version, deleted=True)]
-        return [_item("order", str(order_id), found.version, order_out(found, customer, factory))]
+            return [FeedItem(kind="order", key=str(order_id), version=order.version, deleted=True, order_id=order_id)]
+        return [_item("order", str(order_id), found.version, order_out(found, customer, factory), None, order_id)]
 
     async def _packing_list_items(self, order_id: uuid.UUID) -> list[FeedItem]:
         packing = PackingListService(self.session, self.user)
@@ -293,8 +320,10 @@ class FeedService:
             return []
         detail = PackingListDetail(**packing_list_fields(current),
                                    cartons=[carton_out(c, i) for c, i in await packing.cartons(current.id)])
-        return [_item("packing_list", str(order_id), current.version, detail)]
+        return [_item("packing_list", str(order_id), current.version, detail, None, order_id)]
 
 
-def _item(kind: str, key: str, version: int, record: Any) -> FeedItem:
-    return FeedItem(kind=kind, key=key, version=version, record=msgspec.to_builtins(record))
+def _item(kind: str, key: str, version: int, record: Any, inspection_id: uuid.UUID | None = None,
+          order_id: uuid.UUID | None = None) -> FeedItem:
+    return FeedItem(kind=kind, key=key, version=version, record=msgspec.to_builtins(record),
+                    inspection_id=inspection_id, order_id=order_id)

@@ -105,12 +105,61 @@ def test_changes_after_the_cursor_come_in_order_with_tombstones(world, psi) -> N
     assert world.inspector.delete(f"/api/inspections/{psi['id']}/defects/{defect_id}").status_code == 204
     items, cursor = read_until(world.inspector, cursor, ("defect", defect_id))
     assert by_key(items)[("defect", defect_id)] == {"kind": "defect", "key": defect_id, "version": 3,
-                                                    "record": None, "deleted": True}
+                                                    "record": None, "deleted": True, "inspection_id": psi["id"],
+                                                    "order_id": psi["order"]["id"]}
     # The library is everyone's: an admin's edit reaches the inspector.
     world.admin.put("/api/defect-codes/W01", json={"category": "workmanship", "name_en": "Broken stitch (seam)",
                                                   "name_zh": "断线", "default_severity": "major"})
     items, _ = read_until(world.inspector, cursor, ("defect_code", "W01"))
     assert by_key(items)[("defect_code", "W01")]["record"]["name_en"] == "Broken stitch (seam)"
+
+
+def test_each_item_names_its_inspection_and_order(world, psi) -> None:  # type: ignore[no-untyped-def]
+    """A record that arrives alone from the log says where it belongs, as it does inside the snapshot."""
+    inspection_id, order_id = psi["id"], psi["order"]["id"]
+
+    def where(item):  # type: ignore[no-untyped-def]
+        return item["inspection_id"], item["order_id"]
+
+    snapshot, cursor = read_all(world.inspector)
+    for item in snapshot:
+        if item["kind"] in ("defect_code", "checklist_template"):
+            assert where(item) == (None, None), item["kind"]
+        elif item["kind"] in ("order", "packing_list", "spec_sheet"):
+            assert where(item) == (None, order_id), item["kind"]
+        else:
+            assert where(item) == (inspection_id, order_id), item["kind"]
+
+    defect_id = put_defect(world.inspector, psi)
+    scan_id = str(uuid.uuid4())
+    scanned = world.inspector.post(f"/api/inspections/{inspection_id}/scans", json={
+        "id": scan_id, "text": psi["cartons"][0]["barcode"]})
+    assert scanned.status_code == 201, scanned.text
+    signed = world.inspector.post(f"/api/inspections/{inspection_id}/signatures", json={
+        "role": "inspector", "name": "Li Wei", "image_png": None})
+    assert signed.status_code == 201, signed.text
+    signature = f"{inspection_id}/inspector"
+    items, cursor = read_until(world.inspector, cursor, ("defect", defect_id), ("scan", scan_id),
+                               ("signature", signature))
+    keyed = by_key(items)
+    for key in (("defect", defect_id), ("scan", scan_id), ("signature", signature)):
+        assert where(keyed[key]) == (inspection_id, order_id), key
+
+    # A tombstone from the log says it too: the phone files it without having seen the record.
+    assert world.inspector.delete(f"/api/inspections/{inspection_id}/defects/{defect_id}").status_code == 204
+    items, cursor = read_until(world.inspector, cursor, ("defect", defect_id))
+    gone = by_key(items)[("defect", defect_id)]
+    assert gone["deleted"] is True and where(gone) == (inspection_id, order_id)
+
+    # The inspection leaves the inspector's hands: its tombstone names it and its order.
+    current = world.supervisor.get(f"/api/inspections/{inspection_id}").json()
+    moved = world.supervisor.put(f"/api/inspections/{inspection_id}", json={
+        "order_id": order_id, "type": "pre_shipment", "version": current["version"],
+        "assignee_id": world.other_inspector.id})
+    assert moved.status_code == 200, moved.text
+    items, _ = read_until(world.inspector, cursor, ("inspection", inspection_id))
+    head = by_key(items)[("inspection", inspection_id)]
+    assert head["deleted"] is True and where(head) == (inspection_id, order_id)
 
 
 def test_pages_cover_the_snapshot_exactly_once(world, psi) -> None:  # type: ignore[no-untyped-def]

@@ -3,11 +3,19 @@
 //   records  what the change feed brought, and what the user wrote here: key [kind, key]
 //            { kind, key, version, record, deleted, inspection_id, order_id, user_id, pending, server, ... }
 //            `pending` counts the outbox entries not yet confirmed by the server; while it is above 0 the
-//            feed does not overwrite the local copy (it keeps the server's in `server`).
+//            feed does not overwrite the local copy (it keeps the server's in `server`). `version` is the
+//            server version the local copy is based on: the sync engine (js/outbox.js) raises it as the
+//            server confirms each entry, and sends it as the entry's base_version. Set by the sync engine:
+//            `error` {status, detail, detail_zh, outbox_id} when the server refused an entry of this record
+//            (4xx), `conflict` {theirs, version, deleted, detail, detail_zh} when an edit was stale (409).
 //   outbox   the operations to push, in order (auto-increment id), each with the user who made it:
 //            { id, user_id, kind, key, operation: {kind, key, base_version, body}, created_at, attempts,
-//              last_error }. `operation` is one operation of POST /api/sync/push.
-//   photos   photo blobs, by their client-made id, apart from the records (they are large).
+//              last_error, state }. `operation` is one operation of POST /api/sync/push. `state`: null
+//            (to send), 'error' (refused, kept with last_error until the user retries or discards it) or
+//            'conflict' (waits for the user's choice, see js/outbox.js resolveConflict).
+//   photos   photo blobs, by their client-made id, apart from the records (they are large):
+//            { id, user_id, inspection_id, defect_id, …, blob, thumb, state: 'pending' | 'uploaded' | 'error',
+//              server, last_error } (js/photos.js). The full-size blob goes once the server has the photo.
 //   meta     small values by name: "user", "lang", "feed" (cursor), "assignments", "last_user", "hints".
 import { openDB } from '../vendor/idb/index.js';
 
@@ -17,10 +25,16 @@ export const DB_VERSION = 1;
 let opening = null;
 const changeListeners = new Set();
 
-/** listener() after every local write (a record and its outbox entry): the UI shows it at once. */
+/** listener(change) after every local write (a record and its outbox entry): the UI shows it at once.
+ * `change.source` is 'sync' when the sync engine wrote (a confirmation from the server), else the user did. */
 export function onLocalChange(listener) {
   changeListeners.add(listener);
   return () => changeListeners.delete(listener);
+}
+
+/** Tell the listeners of onLocalChange about a write made outside saveWithOutbox (a photo, the sync engine). */
+export function notifyLocalChange(change = {}) {
+  for (const listener of changeListeners) listener(change);
 }
 
 export function db() {
@@ -83,7 +97,9 @@ export async function recordsOfOrder(orderId) {
  *
  * `key` is the record's id, made here with crypto.randomUUID() when not given (the server takes the
  * client's id, so a replay never duplicates). `operation` is the push operation ({kind, key, body,
- * base_version}); base_version defaults to the version the local copy was based on. Returns {key, outboxId}.
+ * base_version}); base_version defaults to the version the local copy was based on (an explicit null stays
+ * null: kinds that take no version). The sync engine sends, for kinds that take one, the version the local
+ * copy is based on when the entry goes out. Returns {key, outboxId}.
  */
 export async function saveWithOutbox({ kind, key = crypto.randomUUID(), record, userId, inspectionId = null,
   orderId = null, operation }) {
@@ -109,12 +125,12 @@ export async function saveWithOutbox({ kind, key = crypto.randomUUID(), record, 
       user_id: userId, kind, key,
       operation: {
         kind: operation.kind, key: operation.key ?? {}, body: operation.body ?? null,
-        base_version: operation.base_version ?? version,
+        base_version: operation.base_version === null ? null : operation.base_version ?? version,
       },
-      created_at: now, attempts: 0, last_error: null,
+      created_at: now, attempts: 0, last_error: null, state: null,
     });
     await tx.done;
-    for (const listener of changeListeners) listener({ kind, key });
+    notifyLocalChange({ kind, key, source: 'user' });
     return { key, outboxId };
   } catch (error) {
     // A write that throws before it reaches IndexedDB (a value that cannot be stored) leaves the

@@ -13,7 +13,7 @@ const PAGE_LIMIT = 500;
 function links(item, existing, bundle) {
   const record = item.record || {};
   const known = { inspection_id: existing?.inspection_id ?? null, order_id: existing?.order_id ?? null };
-  // Additive fields the feed may carry one day win over everything else.
+  // The feed names each item's inspection and order (api/sync/feed.py FeedItem); an older server did not.
   const inspectionId = item.inspection_id ?? record.inspection_id ?? null;
   const orderId = item.order_id ?? record.order_id ?? null;
   switch (item.kind) {
