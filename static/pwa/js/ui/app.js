@@ -1,9 +1,10 @@
-// The app's frame: the top bar (name, network, language), the banners, and the screen for the state.
+// The app's frame: the top bar (name, network, language), the banners, and the screen for the state and the
+// address: #/ is My inspections, #/inspections/{id}/{tab} an inspection (its screens load on first use).
 import { setMeta } from '../db.js';
 import { LANGUAGES, language, setLanguage, t } from '../i18n.js';
 import { getState, setState, subscribe } from '../store.js';
 import { Banners } from './banners.js';
-import { html, useEffect, useReducer, useRef } from './html.js';
+import { html, useEffect, useReducer, useRef, useState } from './html.js';
 import { Inspections } from './inspections.js';
 import { Login } from './login.js';
 
@@ -16,6 +17,38 @@ export function useAppState() {
     return unsubscribe;
   }, []);
   return getState();
+}
+
+/** The route in a hash: {inspection, tab} for an inspection's screen, {} for My inspections. */
+export function parseRoute(hash = location.hash) {
+  const match = /^#\/inspections\/([0-9a-fA-F-]{36})(?:\/([a-z]+))?/.exec(hash);
+  return match ? { inspection: match[1], tab: match[2] || 'start' } : {};
+}
+
+function useRoute() {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const changed = () => setHash(location.hash);
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
+  return parseRoute(hash);
+}
+
+let inspectionModule = null;  // the inspection screens, imported on first use (not at start)
+
+function InspectionRoute({ state, route }) {
+  const [screen, setScreen] = useState(() => inspectionModule);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (screen) return;
+    import('./inspection/index.js')
+      .then((module) => { inspectionModule = module; setScreen(module); })
+      .catch((error) => { console.error(error); setFailed(true); });
+  }, []);
+  if (failed) return html`<main id="main" tabindex="-1" class="screen"><p class="notice error" role="alert">${t('app_error')}</p></main>`;
+  if (!screen) return html`<main id="main" tabindex="-1" class="screen"><p role="status">${t('loading')}</p></main>`;
+  return html`<${screen.InspectionScreen} state=${state} id=${route.inspection} tab=${route.tab} />`;
 }
 
 export async function switchLanguage() {
@@ -40,12 +73,20 @@ function TopBar({ state }) {
 
 export function App() {
   const state = useAppState();
-  const screen = state.user ? 'my_inspections' : 'login_title';
+  const route = useRoute();
+  const inInspection = Boolean(state.user && route.inspection);
+  const screen = !state.user ? 'login_title' : inInspection ? `${route.inspection}/${route.tab}` : 'my_inspections';
   const shown = useRef(screen);
-  useEffect(() => { document.title = `${t(screen)} · ${t('app_name')}`; }, [screen, state.lang]);
   useEffect(() => {
-    // A new screen: move the focus to it, so a screen reader starts there (not on the page's first load).
-    if (shown.current !== screen) document.getElementById('main')?.focus();
+    if (!inInspection) document.title = `${t(screen)} · ${t('app_name')}`;  // an inspection's screens name themselves
+  }, [screen, state.lang]);
+  useEffect(() => {
+    // A new screen: move the focus to it, so a screen reader starts there (not on the page's first load), and
+    // show it from its top (the focus alone would scroll a long screen's header away).
+    if (shown.current !== screen) {
+      document.getElementById('main')?.focus({ preventScroll: true });
+      scrollTo(0, 0);
+    }
     shown.current = screen;
   }, [screen]);
   if (state.fatal) {
@@ -54,6 +95,7 @@ export function App() {
   return html`
     <${TopBar} state=${state} />
     <${Banners} state=${state} />
-    ${state.user ? html`<${Inspections} state=${state} />` : html`<${Login} state=${state} />`}
+    ${!state.user ? html`<${Login} state=${state} />`
+      : inInspection ? html`<${InspectionRoute} state=${state} route=${route} />` : html`<${Inspections} state=${state} />`}
     <div class="sr-only" aria-live="polite">${state.announce}</div>`;
 }

@@ -1,5 +1,6 @@
 // "My inspections": today's and upcoming assignments from IndexedDB, the offline download, the storage
 // figures and the account. The main actions sit in the bar at the bottom, within the thumb's reach.
+import '../inspection-strings.js';
 import { formatBytes, formatDate, formatDateTime, t, tn, todayIso } from '../i18n.js';
 import { logOut, unsyncedCount } from '../session.js';
 import { syncNow } from '../sync.js';
@@ -31,6 +32,10 @@ function Card({ item }) {
           <div><dt>${t('field_status')}</dt><dd>${t(`status.${item.status}`)}</dd></div>
           <div class="wide"><dt>${t('field_factory')}</dt><dd>${item.factory}</dd></div>
         </dl>
+        ${item.ready ? html`
+          <button type="button" class="btn primary block card-open" onClick=${() => { location.hash = `/inspections/${item.id}`; }}>
+            ${t(item.status === 'scheduled' ? 'start_inspection' : 'continue_inspection')}
+          </button>` : null}
       </article>
     </li>`;
 }
