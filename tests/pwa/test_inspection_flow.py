@@ -387,6 +387,17 @@ LANGS = {
 }
 
 
+# The space between the words of neighbouring tabs in the bottom bar (their text, not their boxes), in CSS px.
+TAB_LABEL_GAPS = """() => {
+    const boxes = [...document.querySelectorAll('nav.tabs a')].map((a) => {
+        const range = document.createRange();
+        range.selectNodeContents(a);
+        return range.getBoundingClientRect();
+    });
+    return boxes.slice(1).map((box, i) => Math.round((box.left - boxes[i].right) * 10) / 10);
+}"""
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_screens_pass_axe_and_are_photographed(new_context: Callable[..., BrowserContext], floor: Floor,
                                                lang: str) -> None:
@@ -403,6 +414,8 @@ def test_screens_pass_axe_and_are_photographed(new_context: Callable[..., Browse
     def check(name: str) -> None:
         assert run_axe(page) == [], name
         assert small_targets(page) == [], name
+        gaps = page.evaluate(TAB_LABEL_GAPS)
+        assert all(gap >= 6 for gap in gaps), f"{name}: tab labels closer than 6 px: {gaps}"
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{name}: wider than the phone"
         screenshot(page, f"inspection-{name}-{lang}")
 

@@ -592,3 +592,176 @@ def test_a_refused_change_is_kept_and_shown_in_the_users_language(page: Page, fl
     item.get_by_role("button", name="确认放弃").click()
     expect(page.locator("[data-sync-banner]")).to_have_count(0)
     assert phone(page)["outbox"] == []
+
+
+def _submit(page: Page, iid: str, body: dict[str, Any]) -> None:
+    page.evaluate(SAVE, {"kind": "inspection", "key": iid, "inspectionId": iid, "record": {"status": "submitted"},
+                         "operation": {"kind": "inspection.submit", "key": {"inspection_id": iid}, "body": body}})
+
+
+def test_a_submission_not_yet_on_the_server_stays_on_my_inspections(page: Page, floor: Floor) -> None:
+    on_the_phone(page, floor)
+    later = server_inspection(floor, floor.later_id)
+    missing = [{"carton_number": c["number"], "reason": "Goods not packed yet"} for c in later["cartons"]]
+    page.context.set_offline(True)
+    _submit(page, floor.later_id, {"missing_cartons": missing})  # the server takes it
+    _submit(page, floor.inspection_id, {})  # the server refuses it: no lot size, cartons not scanned
+    # Submitted on the phone, not on the server: still listed, marked, and it opens.
+    for po in ("PO-24-1187", "PO-24-1203"):
+        card = page.locator("article.card", has=page.get_by_text(po, exact=True))
+        expect(card.locator("[data-unsynced=waiting]")).to_have_text("Waiting to sync")
+        expect(card).to_contain_text("Submitted")
+        expect(card.get_by_role("button", name="Open inspection")).to_be_visible()
+
+    page.context.set_offline(False)
+    assert page.evaluate(SYNC) is True
+    assert server_inspection(floor, floor.later_id)["status"] == "submitted"
+    refused = page.locator("article.card", has=page.get_by_text("PO-24-1187", exact=True))
+    expect(page.locator("article.card", has=page.get_by_text("PO-24-1203", exact=True))).to_have_count(0)
+    expect(refused.locator("[data-unsynced=attention]")).to_contain_text("Needs attention")
+    assert run_axe(page) == []
+    page.get_by_role("button", name="中文").click()
+    expect(refused.locator("[data-unsynced=attention]")).to_contain_text("需要处理")
+    refused.get_by_role("button", name="打开验货").click()
+    expect(page.locator("[data-refused]")).to_be_visible()  # the server's words, where the user can act on them
+    page.get_by_role("link", name="我的验货").click()
+    expect(refused.locator("[data-unsynced=attention]")).to_be_visible()
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("[data-attention=error]")).to_contain_text("the server refused this change")
+    # Discarded: nothing of it waits any more, so nothing marks it.
+    page.locator("[data-attention=error]").get_by_role("button", name="Discard", exact=True).click()
+    page.get_by_role("button", name="Yes, discard it").click()
+    expect(page.locator("[data-sync-banner]")).to_have_count(0)
+    expect(page.locator("[data-unsynced]")).to_have_count(0)
+    # The server still has it open, and so has the phone: it stays on the list, to be finished.
+    expect(refused).to_contain_text("In progress")
+    expect(refused.get_by_role("button", name="Continue inspection")).to_be_visible()
+
+
+READS = """() => {
+    // Count what IndexedDB hands out of the outbox and the photos: the values of getAll and of cursors, and
+    // the count() calls on the outbox (two per refresh of the banner).
+    const seen = window.__reads = { values: 0, counts: 0 };
+    const storeOf = (source) => (source instanceof IDBIndex ? source.objectStore : source).name;
+    const watched = (source) => ['outbox', 'photos'].includes(storeOf(source));
+    for (const proto of [IDBObjectStore.prototype, IDBIndex.prototype]) {
+        for (const name of ['getAll', 'get', 'openCursor']) {
+            const original = proto[name];
+            proto[name] = function (...args) {
+                const request = original.apply(this, args);
+                if (watched(this)) request.addEventListener('success', () => {
+                    const result = request.result;
+                    seen.values += Array.isArray(result) ? result.length : result ? 1 : 0;
+                });
+                return request;
+            };
+        }
+        const count = proto.count;
+        proto.count = function (...args) {
+            if (storeOf(this) === 'outbox') seen.counts += 1;
+            return count.apply(this, args);
+        };
+    }
+}"""
+
+SAVE_MANY = """async ({ inspectionId, n, together }) => {
+    const db = await import('/app/js/db.js');
+    const user = await db.getMeta('user');
+    const one = (i) => {
+        const key = crypto.randomUUID();
+        return db.saveWithOutbox({ kind: 'defect', key, userId: user.id, inspectionId, record: { id: key, note: `n${i}` },
+            operation: { kind: 'defect', key: { inspection_id: inspectionId, defect_id: key }, body: { note: `n${i}` } } });
+    };
+    if (together) await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
+    else for (let i = 0; i < n; i += 1) await one(i);
+}"""
+
+
+def test_a_saves_refresh_reads_no_more_as_the_outbox_grows(page: Page, floor: Floor) -> None:
+    iid = floor.inspection_id
+    on_the_phone(page, floor)
+    page.context.set_offline(True)
+    banner = page.locator("[data-sync-banner]")
+    page.evaluate(SAVE_MANY, {"inspectionId": iid, "n": 300, "together": False})
+    expect(banner.locator(".count")).to_have_text("300 unsynced")
+    expect(banner.locator(".age")).to_have_text("oldest under 1 min")
+    page.evaluate(READS)
+
+    page.evaluate(SAVE_MANY, {"inspectionId": iid, "n": 1, "together": False})
+    expect(banner.locator(".count")).to_have_text("301 unsynced")
+    reads = page.evaluate("window.__reads")
+    assert reads["values"] <= 10, reads  # the one save's record and the first entry: not the 300 before it
+
+    # A burst of saves: far fewer refreshes than saves.
+    page.evaluate("window.__reads.counts = 0")
+    page.evaluate(SAVE_MANY, {"inspectionId": iid, "n": 40, "together": True})
+    expect(banner.locator(".count")).to_have_text("341 unsynced")
+    counts = page.evaluate("window.__reads.counts")
+    assert counts < 40, counts  # 2 per refresh: under one refresh for every save
+    assert page.evaluate("import('/app/js/db.js').then(async (db) => db.countOutbox((await db.getMeta('user')).id))") == 341
+
+
+def test_the_logout_warning_counts_photos_waiting_to_upload(page: Page, floor: Floor, served_photo: CameraJpeg) -> None:
+    on_the_phone(page, floor)
+    page.context.set_offline(True)
+    save_defect(page, floor.inspection_id, note="one change")
+    add_photo(page, floor.inspection_id)
+    add_photo(page, floor.inspection_id)
+    expect(page.locator("[data-sync-banner] .count")).to_have_text("3 unsynced")
+    page.get_by_role("button", name="Log out").click()
+    warning = page.get_by_role("alertdialog", name="Unsynced work")
+    expect(warning).to_contain_text("3 changes of yours are not synced yet")
+    expect(warning).to_contain_text("2 of them are photos waiting to upload.")
+    warning.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="中文").click()
+    page.get_by_role("button", name="退出登录").click()
+    warning = page.get_by_role("alertdialog", name="有未同步的工作")
+    expect(warning).to_contain_text("您有 3 项更改尚未同步")
+    expect(warning).to_contain_text("其中 2 张是等待上传的照片。")
+    warning.get_by_role("button", name="取消").click()
+
+
+def test_my_inspections_tells_which_part_of_the_sync_runs(page: Page, floor: Floor, served_photo: CameraJpeg) -> None:
+    iid = floor.inspection_id
+    on_the_phone(page, floor)
+    photo = add_photo(page, iid)
+    save_defect(page, iid, photo_ids=[photo], count=1)
+    held: dict[str, list[Route]] = {"push": [], "photo": [], "feed": []}
+    release: set[str] = set()
+
+    def hold(name: str) -> Any:
+        def handler(route: Route) -> None:
+            if name in release or route.request.method == "GET" and name != "feed":
+                route.continue_()
+            else:
+                held[name].append(route)
+        return handler
+
+    page.route("**/api/sync/push", hold("push"))
+    page.route("**/api/photos/*", hold("photo"))
+    page.route("**/api/sync/changes*", hold("feed"))
+    status = page.locator("main [data-phase]")
+    page.evaluate("import('/app/js/sync.js').then((sync) => { sync.syncNow(); })")  # not awaited: it is held
+    expect(status).to_have_attribute("data-phase", "push")
+    expect(status).to_contain_text("Sending your changes…")
+    expect(status).not_to_contain_text("Downloading")
+    page.get_by_role("button", name="中文").click()
+    expect(status).to_contain_text("正在发送您的更改…")
+
+    def let_go(name: str) -> None:
+        release.add(name)
+        for route in held[name]:
+            route.continue_()
+        held[name].clear()
+
+    let_go("push")
+    expect(status).to_have_attribute("data-phase", "photos")
+    expect(status).to_contain_text("正在上传第 1 张照片，共 1 张…")
+    page.get_by_role("button", name="English").click()
+    expect(status).to_contain_text("Uploading photo 1 of 1…")
+    let_go("photo")
+    expect(status).to_have_attribute("data-phase", "pull")
+    expect(status).to_contain_text("Downloading…")
+    let_go("feed")
+    expect(page.locator("main [data-phase]")).to_have_count(0)
+    wait_until_synced(page)

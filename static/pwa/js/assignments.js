@@ -38,7 +38,36 @@ export async function refreshAssignments(userId) {
   await setMeta('assignments', { user_id: userId, fetched_at: new Date().toISOString(), items });
 }
 
-/** The list to show: open assignments, each with `ready` (offline) and `section` (today / upcoming). */
+/**
+ * Whether an inspection that is no longer open still has this user's work on the phone: 'attention' (a
+ * change refused or in conflict, a photo refused), 'waiting' (changes or photos not synced yet), or null.
+ * Read from its records (their `pending`, `error`, `conflict`) and its photos: not from the whole outbox.
+ */
+async function unsyncedWork(database, inspectionId, userId) {
+  const [records, photos] = await Promise.all([
+    database.getAllFromIndex('records', 'by_inspection', inspectionId),
+    database.getAllFromIndex('photos', 'by_inspection', inspectionId),
+  ]);
+  const head = await database.get('records', ['inspection', inspectionId]);
+  let state = null;
+  for (const entry of [head, ...records]) {
+    if (!entry || entry.user_id !== userId) continue;
+    if (entry.error || entry.conflict) return 'attention';
+    if (entry.pending > 0) state = 'waiting';
+  }
+  for (const photo of photos) {
+    if (photo.user_id !== userId || photo.state === 'uploaded') continue;
+    if (photo.state === 'error') return 'attention';
+    state = 'waiting';
+  }
+  return state;
+}
+
+/**
+ * The list to show: open assignments, each with `ready` (offline) and `section` (today / upcoming), and the
+ * submitted (or aborted) ones whose work is still on the phone, with `unsynced` ('waiting' | 'attention'): the
+ * user must be able to open them to read a refusal or fix it.
+ */
 export async function loadAssignments(userId) {
   const database = await db();
   const cached = await getMeta('assignments');
@@ -67,14 +96,16 @@ export async function loadAssignments(userId) {
     };
     // The newer of the two copies describes it; readiness comes from what is stored.
     const newer = listed && listed.version > entry.version ? listed : fromFeed;
-    byId.set(entry.key, { ...newer, ready });
+    const unsynced = OPEN.has(fromFeed.status) ? null : await unsyncedWork(database, entry.key, userId);
+    byId.set(entry.key, { ...newer, ready, unsynced, status: unsynced ? fromFeed.status : newer.status });
   }
   const today = todayIso();
   return [...byId.values()]
-    .filter((item) => OPEN.has(item.status))
+    .filter((item) => OPEN.has(item.status) || item.unsynced)
     .map((item) => ({
       ...item,
-      section: item.status === 'in_progress' || (item.scheduled_for && item.scheduled_for <= today) ? 'today' : 'upcoming',
+      section: item.unsynced || item.status === 'in_progress' || (item.scheduled_for && item.scheduled_for <= today)
+        ? 'today' : 'upcoming',
       overdue: Boolean(item.scheduled_for && item.scheduled_for < today),
     }))
     .sort((a, b) => (a.scheduled_for || '9999').localeCompare(b.scheduled_for || '9999')

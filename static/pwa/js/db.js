@@ -16,11 +16,15 @@
 //   photos   photo blobs, by their client-made id, apart from the records (they are large):
 //            { id, user_id, inspection_id, defect_id, …, blob, thumb, state: 'pending' | 'uploaded' | 'error',
 //              server, last_error } (js/photos.js). The full-size blob goes once the server has the photo.
+//   Indexes beyond the lookups (version 2), so that the banner counts without reading every entry: outbox
+//   "by_user_state" [user_id, state] holds only the entries that wait for the user (a null state is no key),
+//   "by_user_kind" [user_id, operation.kind] finds the submits; photos "by_user_state" [user_id, state,
+//   created_at] counts the photos to upload and finds the oldest.
 //   meta     small values by name: "user", "lang", "feed" (cursor), "assignments", "last_user", "hints".
 import { openDB } from '../vendor/idb/index.js';
 
 export const DB_NAME = 'floorcheck';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 let opening = null;
 const changeListeners = new Set();
@@ -39,7 +43,7 @@ export function notifyLocalChange(change = {}) {
 
 export function db() {
   opening ??= openDB(DB_NAME, DB_VERSION, {
-    upgrade(database, oldVersion) {
+    upgrade(database, oldVersion, newVersion, transaction) {
       if (oldVersion < 1) {
         const records = database.createObjectStore('records', { keyPath: ['kind', 'key'] });
         records.createIndex('by_inspection', 'inspection_id');
@@ -54,7 +58,13 @@ export function db() {
         photos.createIndex('by_user', 'user_id');
         database.createObjectStore('meta');
       }
-      // A later version adds its stores and indexes here, under `if (oldVersion < 2)`, and so on.
+      if (oldVersion < 2) {
+        const outbox = transaction.objectStore('outbox');
+        outbox.createIndex('by_user_state', ['user_id', 'state']);
+        outbox.createIndex('by_user_kind', ['user_id', 'operation.kind']);
+        transaction.objectStore('photos').createIndex('by_user_state', ['user_id', 'state', 'created_at']);
+      }
+      // A later version adds its stores and indexes here, under `if (oldVersion < 3)`, and so on.
     },
     blocking() {
       // A newer version of the app (another tab, after an update) needs to upgrade the database: let it.
@@ -148,6 +158,32 @@ export async function outboxOf(userId) {
 
 export async function countOutbox(userId) {
   return (await db()).countFromIndex('outbox', 'by_user', userId);
+}
+
+/** The range of a user's photos in one state (or 'error' to 'pending': every photo still to upload). */
+const photoRange = (userId, from, to = from) => IDBKeyRange.bound([userId, from], [userId, to, []]);
+
+/** How many of the user's photos the server does not have yet (waiting or refused). */
+export async function countUnsentPhotos(userId) {
+  return (await db()).countFromIndex('photos', 'by_user_state', photoRange(userId, 'error', 'pending'));
+}
+
+/**
+ * The user's unsynced work, counted through indexes (its cost does not grow with the outbox):
+ * {entries, photos, oldest (ISO or null)}.
+ */
+export async function unsyncedCounts(userId) {
+  const database = await db();
+  const tx = database.transaction(['outbox', 'photos']);
+  const byUser = tx.objectStore('outbox').index('by_user');
+  const photos = tx.objectStore('photos').index('by_user_state');
+  const [entries, unsent, first, ...photoFirsts] = await Promise.all([
+    byUser.count(userId), photos.count(photoRange(userId, 'error', 'pending')), byUser.openCursor(userId),
+    photos.openKeyCursor(photoRange(userId, 'error')), photos.openKeyCursor(photoRange(userId, 'pending')),
+  ]);
+  const times = [first?.value?.created_at, ...photoFirsts.map((cursor) => cursor?.key?.[2])]
+    .filter((time) => typeof time === 'string').sort();
+  return { entries, photos: unsent, oldest: times[0] ?? null };
 }
 
 export async function countRecords(userId) {

@@ -8,7 +8,7 @@ import { needsInstallHint } from './platform.js';
 import { loadSession, sessionEnded, verifySession } from './session.js';
 import { getState, setState } from './store.js';
 import { registerServiceWorker } from './sw-client.js';
-import { autoSync, refreshLocal } from './sync.js';
+import { autoSync, refreshLocal, scheduleRefresh } from './sync.js';
 import { App } from './ui/app.js';
 import { html, render } from './ui/html.js';
 
@@ -30,7 +30,7 @@ async function boot() {
   if (getState().fatal) return;
 
   onUnauthorized(() => sessionEnded());
-  onLocalChange(() => refreshLocal());
+  onLocalChange(() => scheduleRefresh());  // once per frame however many saves
   onDirtyChange((dirty) => { if (!dirty) setState({ updateBlocked: false }); });
   addEventListener('online', () => { setState({ online: true }); autoSync(); });
   addEventListener('offline', () => setState({ online: false }));

@@ -20,7 +20,7 @@
 // Submit waits: an inspection's submit goes only after the server has confirmed every photo its records name,
 // and after the user has dealt with every refused or conflicting entry of that inspection before it.
 import { ApiError, NetworkError } from './api.js';
-import { db, getMeta, notifyLocalChange, outboxOf, recordsOfInspection, setMeta } from './db.js';
+import { db, getMeta, notifyLocalChange, outboxOf, recordsOfInspection, setMeta, unsyncedCounts } from './db.js';
 import { sessionEnded } from './session.js';
 
 export const MAX_OPERATIONS = 500;  // api/sync/push.py MAX_OPERATIONS
@@ -471,6 +471,11 @@ export async function discardEntry(id) {
     const left = await outbox.index('by_record').getAll([entry.kind, entry.key]);
     const next = settle({ ...stored, error: null }, { server: stored.server, leftInError: left.some((e) => e.state === 'error') });
     if (!next.pending && !stored.server && !stored.version) Object.assign(next, { record: null, deleted: true });
+    // A refused submit leaves the inspection open on the server: so it is on the phone again (else it would
+    // vanish from My inspections until the feed next brought it).
+    if (entry.operation.kind === SUBMIT && next.record?.status === 'submitted' && !left.length) {
+      next.record = { ...next.record, status: 'in_progress', submitted_at: null };
+    }
     if (next.error?.outbox_id === id) next.error = null;
     await records.put(next);
   }
@@ -487,15 +492,19 @@ export async function discardEntry(id) {
  * {type: 'photo_error', id, problem}, {type: 'waiting', reason: 'photos' | 'attention', inspectionId}.
  */
 export async function outboxSummary(userId) {
+  // Through indexes only: a save's refresh must not read every entry and photo (it would slow down as the
+  // outbox grows). The entries and photos read here are the few that wait for the user, and the submits.
   const database = await db();
-  const [entries, photos] = await Promise.all([
-    outboxOf(userId), database.getAllFromIndex('photos', 'by_user', userId),
+  const [counts, waiting, submits, refusedPhotos] = await Promise.all([
+    unsyncedCounts(userId),
+    database.getAllFromIndex('outbox', 'by_user_state', IDBKeyRange.bound([userId, ''], [userId, []])),
+    database.getAllFromIndex('outbox', 'by_user_kind', [userId, SUBMIT]),
+    database.getAllFromIndex('photos', 'by_user_state', IDBKeyRange.bound([userId, 'error'], [userId, 'error', []])),
   ]);
-  const unsent = photos.filter((p) => p.state !== 'uploaded');
-  const times = [...entries.map((e) => e.created_at), ...unsent.map((p) => p.created_at)].filter(Boolean).sort();
+  waiting.sort((a, b) => a.id - b.id);
   const attention = [];
   const seen = new Set();
-  for (const entry of entries) {
+  for (const entry of waiting) {
     const stored = () => database.get('records', [entry.kind, entry.key]);
     if (entry.state === 'conflict' && !seen.has(recordOf(entry))) {
       seen.add(recordOf(entry));
@@ -503,16 +512,17 @@ export async function outboxSummary(userId) {
     } else if (entry.state === 'error') {
       attention.push({ type: 'error', id: entry.id, kind: entry.kind, key: entry.key, operation: entry.operation.kind,
         label: labelOf(entry, await stored()), problem: entry.last_error ?? {} });
-    } else if (!entry.state && entry.operation.kind === SUBMIT) {
-      const reason = await submitHold(entry, entries);
-      if (reason) attention.push({ type: 'waiting', reason, id: entry.id, inspectionId: inspectionOf(entry) });
     }
   }
-  for (const photo of unsent) {
-    if (photo.state === 'error') attention.push({ type: 'photo_error', id: photo.id, problem: photo.last_error ?? {} });
+  for (const entry of submits) {
+    if (entry.state) continue;
+    // What it waits for: the refused or conflicting entries before it, and the photos of its inspection.
+    const reason = await submitHold(entry, waiting.filter((e) => inspectionOf(e) === inspectionOf(entry)));
+    if (reason) attention.push({ type: 'waiting', reason, id: entry.id, inspectionId: inspectionOf(entry) });
   }
-  return { entries: entries.length, photos: unsent.length, count: entries.length + unsent.length,
-    oldest: times[0] ?? null, attention };
+  for (const photo of refusedPhotos) attention.push({ type: 'photo_error', id: photo.id, problem: photo.last_error ?? {} });
+  return { entries: counts.entries, photos: counts.photos, count: counts.entries + counts.photos,
+    oldest: counts.oldest, attention };
 }
 
 /** A few words that say which record an entry is about (its code, item, point or text). */

@@ -352,21 +352,19 @@ async function refused(photo, error) {
  * that names it is still to be sent (the records go first). Resolves to {uploaded, waiting}; rejects with a
  * transient error (sync.js backs off) or SessionEnded. A refused photo is kept (state 'error') and shown.
  */
-export async function uploadPhotos(user, { stillUser = () => true } = {}) {
+export async function uploadPhotos(user, { stillUser = () => true, onProgress } = {}) {
   const database = await db();
-  const photos = (await database.getAllFromIndex('photos', 'by_user', user.id))
-    .filter((photo) => photo.state === 'pending' && photo.blob)
-    .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
+  // Oldest first: the index orders them by created_at.
+  const photos = (await database.getAllFromIndex('photos', 'by_user_state',
+    IDBKeyRange.bound([user.id, 'pending'], [user.id, 'pending', []]))).filter((photo) => photo.blob);
   if (!photos.length) return { uploaded: 0, waiting: 0 };
   const unsent = (await outboxOf(user.id)).filter((entry) => !entry.state).map((entry) => JSON.stringify(entry.operation));
+  const ready = photos.filter((photo) => !unsent.some((text) => text.includes(photo.id)));
+  const waiting = photos.length - ready.length;
   let uploaded = 0;
-  let waiting = 0;
-  for (const photo of photos) {
+  for (const [index, photo] of ready.entries()) {
     if (!stillUser()) break;
-    if (unsent.some((text) => text.includes(photo.id))) {
-      waiting += 1;
-      continue;
-    }
+    onProgress?.({ n: index + 1, total: ready.length });
     report(photo.id, { state: 'pending', fraction: 0, done: false, error: null });
     try {
       await database.put('photos', { ...photo, attempts: (photo.attempts ?? 0) + 1 });

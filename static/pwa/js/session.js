@@ -2,7 +2,7 @@
 // is logged in (meta "user") so that the app opens offline. Local data is never dropped here: the outbox
 // and photos belong to their user and wait for that user's next login.
 import { api, isNetworkError } from './api.js';
-import { countOutbox, forgetOtherUsers, getMeta, setMeta } from './db.js';
+import { countOutbox, countUnsentPhotos, forgetOtherUsers, getMeta, setMeta } from './db.js';
 import { getState, setState } from './store.js';
 import { autoSync, refreshLocal } from './sync.js';
 
@@ -26,10 +26,13 @@ export async function logIn(username, password) {
   return user;
 }
 
-/** How many changes the user would leave unsynced by logging out now. */
+/** What the user would leave unsynced by logging out now: {count, photos}, the changes and the photos not
+ * uploaded yet (waiting or refused) together in `count`. */
 export async function unsyncedCount() {
   const user = getState().user;
-  return user ? countOutbox(user.id) : 0;
+  if (!user) return { count: 0, photos: 0 };
+  const [entries, photos] = await Promise.all([countOutbox(user.id), countUnsentPhotos(user.id)]);
+  return { count: entries + photos, photos };
 }
 
 export async function logOut() {

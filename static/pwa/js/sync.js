@@ -8,7 +8,7 @@
 // everything on the phone.
 import { ApiError, errorMessage, isNetworkError } from './api.js';
 import { refreshAssignments, loadAssignments } from './assignments.js';
-import { countOutbox, countRecords, onLocalChange } from './db.js';
+import { countRecords, onLocalChange } from './db.js';
 import { feedState, pullFeed } from './feed.js';
 import { SessionEnded, backoffOf, clearBackoff, isTransient, noteFailure, outboxSummary, pushOutbox } from './outbox.js';
 import { uploadPhotos } from './photos.js';
@@ -30,18 +30,56 @@ let lastAuto = 0;
 export async function refreshLocal() {
   const user = getState().user;
   if (!user) return;
-  const [assignments, estimate, records, unsynced, feed, outbox] = await Promise.all([
-    loadAssignments(user.id), storageEstimate(), countRecords(user.id), countOutbox(user.id), feedState(user.id),
-    outboxSummary(user.id),
+  const [assignments, estimate, records, feed, outbox] = await Promise.all([
+    loadAssignments(user.id), storageEstimate(), countRecords(user.id), feedState(user.id), outboxSummary(user.id),
   ]);
   if (getState().user?.id !== user.id) return;  // logged out meanwhile
   setState((s) => ({
     assignments,
     assignmentsLoaded: true,
-    storage: { ...estimate, records, unsynced },
+    storage: { ...estimate, records, unsynced: outbox.entries },
     outbox,
     sync: { ...s.sync, syncedAt: feed?.synced_at ?? null },
   }));
+}
+
+// A burst of saves (a tally tapped quickly, a sync's confirmations) makes one refresh: at the next frame, and
+// while one runs, one more after it.
+let refreshing = null;
+let refreshAgain = false;
+let refreshAsked = false;
+
+const nextFrame = (run) => {
+  if (document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function') {
+    // A hidden page gets no frames: the timer stands in for it.
+    const timer = setTimeout(run, 250);
+    requestAnimationFrame(() => { clearTimeout(timer); run(); });
+  } else {
+    setTimeout(run, 16);
+  }
+};
+
+/** refreshLocal() soon, once for all the changes asked for until then. */
+export function scheduleRefresh() {
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
+  if (refreshAsked) return;
+  refreshAsked = true;
+  let ran = false;
+  nextFrame(() => {
+    if (ran) return;
+    ran = true;
+    refreshAsked = false;
+    refreshing = refreshLocal().catch((error) => console.warn(error)).finally(() => {
+      refreshing = null;
+      if (refreshAgain) {
+        refreshAgain = false;
+        scheduleRefresh();
+      }
+    });
+  });
 }
 
 /** The light list of assignments from the server (online only); the page shows it next to what is stored. */
@@ -73,8 +111,8 @@ async function run(user, { download, quiet, pull }) {
     }
     const onProgress = ({ sent }) => phase('push', { sent });
     const pushed = await pushOutbox(user, { submits: false, onProgress, stillUser: sameUser });
-    phase('photos');
-    await uploadPhotos(user, { stillUser: sameUser });
+    phase('photos', { photo: 0, photos: 0 });
+    await uploadPhotos(user, { stillUser: sameUser, onProgress: ({ n, total }) => phase('photos', { photo: n, photos: total }) });
     phase('push');
     const submitted = await pushOutbox(user, { submits: true, onProgress, stillUser: sameUser });
     let result = { items: 0, syncedAt: getState().sync.syncedAt };

@@ -20,9 +20,13 @@ function Card({ item }) {
       <article class=${`card ${item.ready ? 'is-ready' : ''}`} aria-labelledby=${titleId} data-inspection=${item.id}>
         <div class="card-head">
           <h3 id=${titleId}><span class="po-label">${t('field_po')} </span><span class="po">${item.po_number}</span></h3>
-          <span class=${`badge ${item.ready ? 'ready' : 'missing'}`}>
-            ${item.ready ? html`<span aria-hidden="true">✓ </span>` : null}${t(item.ready ? 'ready_offline' : 'not_downloaded')}
-          </span>
+          ${item.unsynced ? html`
+            <span class=${`badge ${item.unsynced === 'attention' ? 'attention' : 'missing'}`} data-unsynced=${item.unsynced}>
+              ${item.unsynced === 'attention' ? html`<span aria-hidden="true">! </span>` : null}${t(`unsynced_${item.unsynced}`)}
+            </span>` : html`
+            <span class=${`badge ${item.ready ? 'ready' : 'missing'}`}>
+              ${item.ready ? html`<span aria-hidden="true">✓ </span>` : null}${t(item.ready ? 'ready_offline' : 'not_downloaded')}
+            </span>`}
         </div>
         <dl class="fields">
           <div class="wide"><dt>${t('field_type')}</dt><dd>${t(`type.${item.type}`)}</dd></div>
@@ -34,7 +38,7 @@ function Card({ item }) {
         </dl>
         ${item.ready ? html`
           <button type="button" class="btn primary block card-open" onClick=${() => { location.hash = `/inspections/${item.id}`; }}>
-            ${t(item.status === 'scheduled' ? 'start_inspection' : 'continue_inspection')}
+            ${t(item.unsynced ? 'open_inspection' : item.status === 'scheduled' ? 'start_inspection' : 'continue_inspection')}
           </button>` : null}
       </article>
     </li>`;
@@ -49,13 +53,20 @@ function Section({ id, title, items }) {
     </section>`;
 }
 
+/** What the running sync does now, as the sync store reports it: pushing, uploading photos, downloading. */
+function phaseText(sync) {
+  if (sync.phase === 'photos') return sync.photos ? t('sync_photos_n', { n: sync.photo, total: sync.photos }) : t('sync_photos');
+  if (sync.phase === 'pull') return t('downloading', { items: sync.items });
+  return sync.sent ? t('sync_pushing_sent', { n: sync.sent }) : t('sync_pushing');
+}
+
 function SyncStatus({ state }) {
   const { sync, online } = state;
   if (sync.running) {
     return html`
-      <div class="status" role="status">
-        <p>${t('downloading', { items: sync.items })}</p>
-        <progress aria-label=${t('sync_progress')}></progress>
+      <div class="status" role="status" data-phase=${sync.phase ?? 'push'}>
+        <p>${phaseText(sync)}</p>
+        <progress aria-label=${t(sync.phase === 'pull' ? 'sync_progress' : 'sync_phase_progress')}></progress>
       </div>`;
   }
   return html`
@@ -81,7 +92,7 @@ function Storage({ state }) {
     </section>`;
 }
 
-function LogoutSheet({ count, online, onCancel, onConfirm }) {
+function LogoutSheet({ count, photos, online, onCancel, onConfirm }) {
   const first = useRef(null);
   useEffect(() => {
     const opener = document.activeElement;
@@ -99,6 +110,7 @@ function LogoutSheet({ count, online, onCancel, onConfirm }) {
       <h2 id="logout-title">${t('logout_warn_title')}</h2>
       <div id="logout-text">
         <p>${tn('logout_warn', count)}</p>
+        ${photos ? html`<p>${tn('logout_warn_photos', photos)}</p>` : null}
         ${online ? html`<p>${t('logout_warn_sync')}</p>` : null}
       </div>
       <div class="sheet-actions">
@@ -110,12 +122,12 @@ function LogoutSheet({ count, online, onCancel, onConfirm }) {
 
 export function Inspections({ state }) {
   const { assignments, sync, user } = state;
-  const [unsynced, setUnsynced] = useState(null);  // a number while the logout warning is open
+  const [unsynced, setUnsynced] = useState(null);  // {count, photos} while the logout warning is open
   const asking = unsynced !== null;  // the rest of the screen is inert behind the warning
 
   async function askLogOut() {
-    const count = await unsyncedCount();
-    if (count > 0) setUnsynced(count);
+    const left = await unsyncedCount();
+    if (left.count > 0) setUnsynced(left);
     else await logOut();
   }
 
@@ -146,6 +158,6 @@ export function Inspections({ state }) {
       </button>
     </div>
     ${!asking ? null : html`
-      <${LogoutSheet} count=${unsynced} online=${state.online} onCancel=${() => setUnsynced(null)}
+      <${LogoutSheet} count=${unsynced.count} photos=${unsynced.photos} online=${state.online} onCancel=${() => setUnsynced(null)}
         onConfirm=${async () => { setUnsynced(null); await logOut(); }} />`}`;
 }
