@@ -3,7 +3,7 @@
 // page offers "Update ready — reload" (it never replaces a page with unsaved input: js/sw-client.js). It ends
 // with a digest of the precached files, which tests/pwa/test_shell.py checks (and prints when it is stale).
 // Data never passes through here: /api/ goes to the network, and the app keeps its data in IndexedDB.
-const VERSION = '2026.12.01-1fbf657440';
+const VERSION = '2026.12.01-e1072b3a94';
 const SHELL_CACHE = `floorcheck-shell-${VERSION}`;
 // The decoder is big (0.9 MB) and changes rarely: its cache is named by its own version, so a shell
 // update does not download it again on the factory's Wi-Fi.
@@ -17,17 +17,17 @@ const SHELL = [
   '/app/', '/app/app.css', '/app/manifest.webmanifest', '/app/js/main.js', '/app/js/api.js',
   '/app/js/assignments.js', '/app/js/db.js', '/app/js/decoder.js', '/app/js/dirty.js', '/app/js/feed.js',
   '/app/js/i18n.js', '/app/js/inspection-strings.js', '/app/js/logic/cartons.js', '/app/js/logic/grading.js',
-  '/app/js/logic/gs1.js', '/app/js/logic/py.js', '/app/js/logic/tally.js', '/app/js/outbox.js',
-  '/app/js/photos.js', '/app/js/platform.js', '/app/js/records.js', '/app/js/session.js', '/app/js/store.js',
-  '/app/js/sw-client.js', '/app/js/sync-strings.js', '/app/js/sync.js', '/app/js/ui/app.js',
+  '/app/js/logic/gs1.js', '/app/js/logic/py.js', '/app/js/logic/tally.js', '/app/js/office-strings.js',
+  '/app/js/outbox.js', '/app/js/photos.js', '/app/js/platform.js', '/app/js/records.js', '/app/js/session.js',
+  '/app/js/store.js', '/app/js/sw-client.js', '/app/js/sync-strings.js', '/app/js/sync.js', '/app/js/ui/app.js',
   '/app/js/ui/banners.js', '/app/js/ui/conflict.js', '/app/js/ui/html.js', '/app/js/ui/inspection/camera.js',
   '/app/js/ui/inspection/cartons.js', '/app/js/ui/inspection/checklist.js', '/app/js/ui/inspection/defects.js',
   '/app/js/ui/inspection/finish.js', '/app/js/ui/inspection/index.js', '/app/js/ui/inspection/measure.js',
   '/app/js/ui/inspection/parts.js', '/app/js/ui/inspection/signature.js', '/app/js/ui/inspection/start.js',
   '/app/js/ui/inspection/tally.js', '/app/js/ui/inspections.js', '/app/js/ui/login.js',
-  '/app/icons/apple-touch-icon.png', '/app/icons/favicon-32.png', '/app/icons/icon-192.png',
-  '/app/icons/icon-512.png', '/app/icons/maskable-192.png', '/app/icons/maskable-512.png',
-  '/app/vendor/htm/standalone.module.js', '/app/vendor/idb/index.js',
+  '/app/js/ui/office/index.js', '/app/js/ui/office/nav.js', '/app/icons/apple-touch-icon.png',
+  '/app/icons/favicon-32.png', '/app/icons/icon-192.png', '/app/icons/icon-512.png', '/app/icons/maskable-192.png',
+  '/app/icons/maskable-512.png', '/app/vendor/htm/standalone.module.js', '/app/vendor/idb/index.js',
 ];
 
 // Straight from the server, not from the browser's HTTP cache: a new version must not mix in old files.

@@ -1,5 +1,6 @@
 // The app's frame: the top bar (name, network, language), the banners, and the screen for the state and the
-// address: #/ is My inspections, #/inspections/{id}/{tab} an inspection (its screens load on first use).
+// address: #/ is My inspections, #/inspections/{id}/{tab} an inspection (its screens load on first use), #/orders
+// the orders and #/orders/{id} an order (the office screens, for staff and factories, also loaded on first use).
 import { setMeta } from '../db.js';
 import { LANGUAGES, language, setLanguage, t } from '../i18n.js';
 import { getState, setState, subscribe } from '../store.js';
@@ -7,6 +8,7 @@ import { Banners } from './banners.js';
 import { html, useEffect, useReducer, useRef, useState } from './html.js';
 import { Inspections } from './inspections.js';
 import { Login } from './login.js';
+import { seesOrders } from './office/nav.js';
 
 /** Re-render the calling component on every state change; returns the state. */
 export function useAppState() {
@@ -19,10 +21,14 @@ export function useAppState() {
   return getState();
 }
 
-/** The route in a hash: {inspection, tab} for an inspection's screen, {} for My inspections. */
+/** The route in a hash: {inspection, tab} for an inspection's screen, {orders} or {order} for the office
+ * screens, {} for My inspections. */
 export function parseRoute(hash = location.hash) {
   const match = /^#\/inspections\/([0-9a-fA-F-]{36})(?:\/([a-z]+))?/.exec(hash);
-  return match ? { inspection: match[1], tab: match[2] || 'start' } : {};
+  if (match) return { inspection: match[1], tab: match[2] || 'start' };
+  const order = /^#\/orders(?:\/([0-9a-fA-F-]{36}))?\/?$/.exec(hash);
+  if (order) return order[1] ? { order: order[1] } : { orders: true };
+  return {};
 }
 
 function useRoute() {
@@ -51,6 +57,23 @@ function InspectionRoute({ state, route }) {
   return html`<${screen.InspectionScreen} state=${state} id=${route.inspection} tab=${route.tab} />`;
 }
 
+let officeModule = null;  // the office screens, imported on first use
+
+function OfficeRoute({ state, route }) {
+  const [screen, setScreen] = useState(() => officeModule);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (screen) return;
+    import('./office/index.js')
+      .then((module) => { officeModule = module; setScreen(module); })
+      .catch((error) => { console.error(error); setFailed(!navigator.onLine ? 'office.needs_network' : 'app_error'); });
+  }, []);
+  if (failed) return html`<main id="main" tabindex="-1" class="screen"><p class="notice error" role="alert">${t(failed)}</p></main>`;
+  if (!screen) return html`<main id="main" tabindex="-1" class="screen"><p role="status">${t('loading')}</p></main>`;
+  return route.order ? html`<${screen.OrderScreen} state=${state} id=${route.order} />`
+    : html`<${screen.OrdersScreen} state=${state} />`;
+}
+
 export async function switchLanguage() {
   const next = setLanguage(language() === 'en' ? 'zh' : 'en');
   setState({ lang: next });
@@ -75,10 +98,13 @@ export function App() {
   const state = useAppState();
   const route = useRoute();
   const inInspection = Boolean(state.user && route.inspection);
-  const screen = !state.user ? 'login_title' : inInspection ? `${route.inspection}/${route.tab}` : 'my_inspections';
+  const inOffice = Boolean(seesOrders(state.user) && (route.orders || route.order));
+  const screen = !state.user ? 'login_title' : inInspection ? `${route.inspection}/${route.tab}`
+    : inOffice ? (route.order ? `order/${route.order}` : 'office.orders') : 'my_inspections';
   const shown = useRef(screen);
   useEffect(() => {
-    if (!inInspection) document.title = `${t(screen)} · ${t('app_name')}`;  // an inspection's screens name themselves
+    // An inspection's screens and an order's name themselves.
+    if (!inInspection && !route.order) document.title = `${t(screen)} · ${t('app_name')}`;
   }, [screen, state.lang]);
   useEffect(() => {
     // A new screen: move the focus to it, so a screen reader starts there (not on the page's first load), and
@@ -96,6 +122,7 @@ export function App() {
     <${TopBar} state=${state} />
     <${Banners} state=${state} />
     ${!state.user ? html`<${Login} state=${state} />`
-      : inInspection ? html`<${InspectionRoute} state=${state} route=${route} />` : html`<${Inspections} state=${state} />`}
+      : inInspection ? html`<${InspectionRoute} state=${state} route=${route} />`
+      : inOffice ? html`<${OfficeRoute} state=${state} route=${route} />` : html`<${Inspections} state=${state} />`}
     <div class="sr-only" aria-live="polite">${state.announce}</div>`;
 }

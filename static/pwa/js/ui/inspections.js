@@ -5,6 +5,7 @@ import { formatBytes, formatDate, formatDateTime, t, tn, todayIso } from '../i18
 import { logOut, unsyncedCount } from '../session.js';
 import { syncNow } from '../sync.js';
 import { html, useEffect, useRef, useState } from './html.js';
+import { SectionNav } from './office/nav.js';
 
 function when(item) {
   if (!item.scheduled_for) return t('not_scheduled');
@@ -135,6 +136,7 @@ export function Inspections({ state }) {
   const upcoming = assignments.filter((item) => item.section === 'upcoming');
   return html`
     <main id="main" tabindex="-1" class="screen with-actions" data-screen="inspections" inert=${asking}>
+      <${SectionNav} user=${user} current="inspections" />
       <h1>${t('my_inspections')}</h1>
       <${SyncStatus} state=${state} />
       ${state.assignmentsLoaded && !assignments.length
