@@ -104,13 +104,15 @@ class OrderController(Controller):
     async def list_orders(
         self, orders: OrderServiceDep, status: FromQuery[OrderStatus | None] = None,
         factory_id: FromQuery[UUID | None] = None, customer_id: FromQuery[UUID | None] = None,
+        # A merchandiser's own orders ("Mine"); every member of staff reads all orders.
+        merchandiser_id: FromQuery[UUID | None] = None,
         ship_from: FromQuery[date | None] = None, ship_to: FromQuery[date | None] = None,
         # Not `query_text(…) | None`: Litestar does not check the limits of a type inside a union.
         q: query_text(100) = "", page: PageNo = 1, per_page: PerPage = 50,
     ) -> Page[OrderSummary]:
         if ship_from and ship_to and ship_from > ship_to:
             raise BadParameter("ship_from", "ship_from is after ship_to.", detail_zh="出货起始日期晚于截止日期。")
-        filters = OrderFilters(status, factory_id, customer_id, ship_from, ship_to, q)
+        filters = OrderFilters(status, factory_id, customer_id, ship_from, ship_to, q, merchandiser_id)
         rows, total = await orders.list(filters, page, per_page)
         return Page(items=[order_summary(*r) for r in rows], total=total, page=page, per_page=per_page)
 

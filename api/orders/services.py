@@ -175,6 +175,7 @@ class OrderFilters:
     ship_from: date | None = None
     ship_to: date | None = None
     q: str | None = None
+    merchandiser_id: uuid.UUID | None = None
 
 
 class OrderService:
@@ -203,6 +204,8 @@ class OrderService:
             query = query.where(Order.factory_id == filters.factory_id)
         if filters.customer_id:
             query = query.where(Order.customer_id == filters.customer_id)
+        if filters.merchandiser_id:
+            query = query.where(Order.merchandiser_id == filters.merchandiser_id)
         if filters.ship_from:
             query = query.where(Order.ship_date >= filters.ship_from)
         if filters.ship_to:

@@ -85,6 +85,13 @@ def test_filters_paging_and_search(world) -> None:  # type: ignore[no-untyped-de
     assert admin.get("/api/orders?q=ub-7").json()["total"] == 1
     assert admin.get("/api/orders?q=ST-PO-2").json()["items"][0]["po_number"] == "PO-2"  # style number
     assert_problem(admin.get("/api/orders?status=lost"), 400)
+    # "Mine": a merchandiser's own orders.
+    mine = admin.post("/api/orders", json=order_body(world.customers[1]["id"], world.factories[1]["id"], "UB-9",
+                                                     merchandiser_id=world.merchandiser.id))
+    assert mine.status_code == 201, mine.text
+    owned = world.merchandiser.get(f"/api/orders?merchandiser_id={world.merchandiser.id}").json()
+    assert [o["po_number"] for o in owned["items"]] == ["UB-9"] and owned["total"] == 1
+    assert world.merchandiser.get("/api/orders").json()["total"] == 8  # staff read every order
 
 
 def test_timeline_is_append_only_and_records_changes(world) -> None:  # type: ignore[no-untyped-def]

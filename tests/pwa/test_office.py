@@ -34,9 +34,10 @@ def office(floor: Floor, admin: Actor, client: httpx.Client) -> Office:
     factories = {f["code"]: f for f in admin.get("/api/factories").json()}
     customer = admin.get("/api/customers").json()[0]
     other = admin.post("/api/factories", json={"code": "SZK", "name": "Suzhou Knitwear 苏州针织"}).json()
-    order = admin.post("/api/orders", json=order_body(customer["id"], other["id"], OTHER_PO))
-    assert order.status_code == 201, order.text
     merchandiser = _user(admin, client, "merchandiser", "Zhao Min 赵敏")
+    order = admin.post("/api/orders", json=order_body(customer["id"], other["id"], OTHER_PO,
+                                                      merchandiser_id=merchandiser.id))
+    assert order.status_code == 201, order.text
     username = f"factory-{uuid.uuid4().hex[:6]}"
     created = admin.post("/api/users", json={"username": username, "password": PASSWORD, "role": "factory",
                                              "display_name": "NBT QA", "factory_id": factories["NBT"]["id"]})
@@ -69,6 +70,11 @@ def test_merchandiser_searches_opens_an_order_and_reads_it(page: Page, context: 
     log_in(page, office.merchandiser.username)
     open_orders(page)
     assert page.title().startswith("Orders")
+    mine = page.get_by_role("checkbox", name="Mine only")
+    expect(mine).to_be_checked()  # a merchandiser starts on their own orders
+    expect(page.locator("article.order-card")).to_have_count(1)
+    expect(page.locator("article.order-card")).to_contain_text(OTHER_PO)
+    mine.uncheck()
     expect(page.locator("article.order-card")).to_have_count(3)  # staff see every order
     expect(page.get_by_role("status").filter(has_text="3 orders")).to_be_visible()
     row = page.locator("article.order-card", has=page.get_by_role("link", name=PO))

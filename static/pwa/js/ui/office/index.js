@@ -29,7 +29,11 @@ function Failed({ error, onRetry }) {
 
 // --- the list ---------------------------------------------------------------------------------------------
 
-let remembered = { q: '', status: '', customer_id: '', factory_id: '', ship_from: '', ship_to: '' };
+let remembered = null;  // {user, filters}: the filters as the user left them, until the page is reloaded
+
+/** A merchandiser starts on their own orders ("Mine"); everyone else on all the orders they may see. */
+const startingFilters = (user) => ({ q: '', status: '', customer_id: '', factory_id: '', ship_from: '', ship_to: '',
+  merchandiser_id: user.role === 'merchandiser' ? user.id : '' });
 
 function query(filters, page) {
   const params = new URLSearchParams({ page: String(page), per_page: String(PER_PAGE) });
@@ -68,8 +72,8 @@ function Select({ label, value, onChange, options }) {
 }
 
 export function OrdersScreen({ state }) {
-  const [filters, setFilters] = useState(remembered);
-  const [draft, setDraft] = useState(remembered.q);
+  const [filters, setFilters] = useState(() => (remembered?.user === state.user.id ? remembered.filters : startingFilters(state.user)));
+  const [draft, setDraft] = useState(filters.q);
   const [result, setResult] = useState(null);  // {items, total, page}
   const [error, setError] = useState(null);
   const [loading, setLoading] = useState(false);
@@ -96,7 +100,7 @@ export function OrdersScreen({ state }) {
   }
 
   useEffect(() => {
-    remembered = filters;
+    remembered = { user: state.user.id, filters };
     if (state.online) load(1);
   }, [filters, state.online]);
 
@@ -124,6 +128,12 @@ export function OrdersScreen({ state }) {
             </label>
             <button type="submit" class="btn primary">${t('office.search_button')}</button>
           </div>
+          ${state.user.role === 'merchandiser' ? html`
+            <label class="check mine">
+              <input type="checkbox" name="mine" checked=${Boolean(filters.merchandiser_id)}
+                onChange=${(e) => set('merchandiser_id')(e.currentTarget.checked ? state.user.id : '')} />
+              <span>${t('office.mine')}</span>
+            </label>` : null}
           <details class="filterbox" open=${Boolean(filters.status || filters.customer_id || filters.factory_id || filters.ship_from || filters.ship_to)}>
             <summary>${t('office.filters')}</summary>
             <div class="filtergrid">
