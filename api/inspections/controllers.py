@@ -18,11 +18,11 @@ from api.inspections.lifecycle import StatusName
 from api.inspections.models import ChecklistAnswer, Defect, Measurement
 from api.inspections.schemas import (
     AbortIn, AqlPlanOut, BookingIn, BookingOut, ChecklistAnswerOut, ChecklistAnswerPut, ChecklistTemplateIn,
-    ChecklistTemplateOut, DefectCodeIn, DefectCodeOut, DefectOut, DefectPut, FollowUpClose, InspectionOut,
-    InspectionPut, InspectionSummary, InspectionType, LOT_SIZE_MAX, MeasurementOut, MeasurementPut, ResultOut,
+    ChecklistTemplateOut, DefectCodeIn, DefectCodeOut, DefectOut, DefectPut, FollowUpClose, FollowUpOut,
+    InspectionOut, InspectionPut, InspectionSummary, InspectionType, LOT_SIZE_MAX, MeasurementOut, MeasurementPut, ResultOut,
     ReviewIn, RevisionIn, ReducedInspectionIn, SignatureIn, SignatureOut, SpecSheetOut, SpecSheetPut, SubmitIn,
     SwitchingOut, answer_out, defect_code_out, defect_out, measurement_out, result_out, signature_out,
-    booking_out, spec_sheet_out, summary_out, switching_out, template_out,
+    booking_out, follow_up_out, spec_sheet_out, summary_out, switching_out, template_out,
 )
 from api.inspections.services import BookingService, InspectionService
 from api.schemas import Page, changes
@@ -178,8 +178,9 @@ class FollowUpController(Controller):
     dependencies = SERVICES
 
     @get("/", operation_id="listOpenFollowUps")
-    async def open_follow_ups(self, findings: FindingServiceDep) -> list[DefectOut]:
-        return [defect_out(d) for d, _ in await findings.open_follow_ups()]
+    async def open_follow_ups(self, findings: FindingServiceDep,
+                              order_id: FromQuery[UUID | None] = None) -> list[FollowUpOut]:
+        return [follow_up_out(d, i) for d, i in await findings.open_follow_ups(order_id)]
 
 
 class SpecSheetController(Controller):

@@ -224,13 +224,14 @@ class FindingService:
                            inspection_id=str(inspection.id), defect_id=str(defect.id), open_follow_ups=open_left)
         return defect
 
-    async def open_follow_ups(self) -> list[tuple[Defect, Inspection]]:
-        rows = await self.session.execute(
-            select(Defect, Inspection).join(Inspection, Inspection.id == Defect.inspection_id)
-            .where(inspection_visible_to(self.user), Inspection.superseded_by_id.is_(None),
-                   Defect.follow_up.is_(True), Defect.closed_at.is_(None), Defect.deleted_at.is_(None))
-            .order_by(Defect.follow_up_due.is_(None), Defect.follow_up_due, Defect.created_at))
-        return [(d, i) for d, i in rows]
+    async def open_follow_ups(self, order_id: uuid.UUID | None = None) -> list[tuple[Defect, Inspection]]:
+        query = (select(Defect, Inspection).join(Inspection, Inspection.id == Defect.inspection_id)
+                 .where(inspection_visible_to(self.user), Inspection.superseded_by_id.is_(None),
+                        Defect.follow_up.is_(True), Defect.closed_at.is_(None), Defect.deleted_at.is_(None))
+                 .order_by(Defect.follow_up_due.is_(None), Defect.follow_up_due, Defect.created_at))
+        if order_id is not None:
+            query = query.where(Inspection.order_id == order_id)
+        return [(d, i) for d, i in await self.session.execute(query)]
 
 
 class SpecSheetService:

@@ -437,6 +437,19 @@ def defect_out(d: Any) -> DefectOut:
     return msgspec.convert(d, DefectOut, from_attributes=True)
 
 
+class FollowUpOut(DefectOut):
+    """An open follow-up (整改) on the list that spans orders: the finding, and where it belongs."""
+
+    inspection_id: UUID
+    inspection_type: str
+    order_id: UUID
+
+
+def follow_up_out(d: Any, inspection: Any) -> FollowUpOut:
+    return FollowUpOut(**msgspec.structs.asdict(defect_out(d)), inspection_id=inspection.id,
+                       inspection_type=inspection.type, order_id=inspection.order_id)
+
+
 def measurement_out(m: Any) -> MeasurementOut:
     return msgspec.convert(m, MeasurementOut, from_attributes=True)
 

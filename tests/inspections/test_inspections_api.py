@@ -447,6 +447,10 @@ def test_dupro_follow_ups_count_on_the_order(world) -> None:  # type: ignore[no-
     order_path = f"/api/orders/{order['id']}"
     assert world.admin.get(order_path).json()["inspection_status"] == "DUPRO: 60 %, 2 issues open"
     assert len(world.supervisor.get("/api/follow-ups").json()) == 2
+    of_order = world.supervisor.get(f"/api/follow-ups?order_id={order['id']}").json()
+    assert [(f["order_id"], f["inspection_id"], f["inspection_type"]) for f in of_order] == [
+        (order["id"], inspection_id, "in_process")] * 2
+    assert world.supervisor.get(f"/api/follow-ups?order_id={world.orders[0]['id']}").json() == []
     closed = world.supervisor.post(f"/api/inspections/{inspection_id}/defects/{defect_id}/close",
                                    json={"note": "Resewn and checked 20 pcs"})
     assert closed.status_code == 200 and closed.json()["closed_at"]

@@ -170,18 +170,12 @@ export function OrdersScreen({ state }) {
 async function loadOrder(id) {
   const base = `/api/orders/${encodeURIComponent(id)}`;
   const order = await get(base);  // a 404 or no network: nothing to show
-  const [packing, inspections, timeline] = await Promise.allSettled([
-    get(`${base}/packing-list`), get(`${base}/inspections`), get(`${base}/timeline`)]);
-  // Open follow-ups live on the findings of submitted inspections (never the picked cartons of one in progress).
-  const done = inspections.status === 'fulfilled'
-    ? inspections.value.filter((i) => ['submitted', 'reviewed'].includes(i.status) && !i.superseded_by_id) : [];
-  const details = await Promise.allSettled(done.map((i) => get(`/api/inspections/${encodeURIComponent(i.id)}`)));
-  const followUps = details.flatMap((d, n) => (d.status !== 'fulfilled' ? [] : d.value.defects
-    .filter((x) => x.follow_up && !x.closed_at)
-    .map((x) => ({ ...x, inspection_type: done[n].type }))));
-  const offline = [packing, inspections, timeline, ...details].some((p) => p.status === 'rejected' && isNetworkError(p.reason));
-  if (offline) throw [packing, inspections, timeline, ...details].find((p) => p.status === 'rejected' && isNetworkError(p.reason)).reason;
-  return { order, packing, inspections, timeline, followUps };
+  const parts = await Promise.allSettled([get(`${base}/packing-list`), get(`${base}/inspections`),
+    get(`${base}/timeline`), get(`/api/follow-ups?order_id=${encodeURIComponent(order.id)}`)]);
+  const lost = parts.find((p) => p.status === 'rejected' && isNetworkError(p.reason));
+  if (lost) throw lost.reason;
+  const [packing, inspections, timeline, followUps] = parts;
+  return { order, packing, inspections, timeline, followUps: followUps.status === 'fulfilled' ? followUps.value : [] };
 }
 
 function Part({ part, children }) {
