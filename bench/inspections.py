@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,15 +98,22 @@ def server(tmp: Path, db_url: str):  # type: ignore[no-untyped-def]
     cli = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
     subprocess.run(cli + ["users", "create", "--username", "bench-admin", "--password", PASSWORD, "--role", "admin"],
                    env=env, check=True, capture_output=True, cwd=tmp)
+    with running(lambda port: cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], env, tmp) as port:
+        yield port
+
+
+@contextlib.contextmanager
+def running(command: Callable[[int], list[str]], env: dict[str, str], tmp: Path,
+            log_name: str = "server.log") -> Iterator[int]:
+    """The server `command(port)` starts on a free port, once it answers /health; stopped afterwards."""
     port = free_port()
-    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cli + ["serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, cwd=tmp)
+    log = open(tmp / log_name, "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(command(port), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
     try:
         deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
-                raise RuntimeError("the server exited:\n" + (tmp / "server.log").read_text()[-2000:])
+                raise RuntimeError("the server exited:\n" + (tmp / log_name).read_text()[-2000:])
             with contextlib.suppress(OSError, http.client.HTTPException):
                 if Client(port).call("GET", "/health")[0] == 200:
                     break

@@ -44,7 +44,7 @@ from api.auth.services import password_hasher, verify_password  # noqa: E402
 from api.settings import Settings  # noqa: E402
 
 # The databases are bench/push.py's, the table bench/inspections.py's (this directory is on the path).
-from inspections import free_port, table  # noqa: E402
+from inspections import running, table  # noqa: E402
 from push import postgresql_database, sqlite_database  # noqa: E402
 
 USERNAME, PASSWORD = "bench-admin", "bench-password-2024"
@@ -77,30 +77,10 @@ def production_env(db_url: str, tmp: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def server(mode: str, env: dict[str, str], tmp: Path) -> Iterator[int]:
-    port = free_port()
-    log = open(tmp / f"server-{mode}.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve", mode, "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("the server exited:\n" + (tmp / f"server-{mode}.log").read_text()[-2000:])
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                if request(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "GET", "/health")[0] == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /health within 30 s")
-            time.sleep(0.1)
+    command = lambda port: [sys.executable, str(Path(__file__).resolve()), "--serve", mode,  # noqa: E731
+                            "--port", str(port)]
+    with running(command, env, tmp, f"server-{mode}.log") as port:
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 # --- the client ----------------------------------------------------------------------------------------------

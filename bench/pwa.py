@@ -48,7 +48,6 @@ import base64
 import gzip
 import http.client
 import io
-import json
 import random
 import re
 import shutil
@@ -59,8 +58,7 @@ import time
 import uuid
 from pathlib import Path
 
-import zxingcpp
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -68,6 +66,7 @@ sys.path.insert(0, str(ROOT))
 from inspections import PASSWORD, POINTS, SIZES, Client, login, server, set_up  # noqa: E402
 
 from api.barcodes import gs1  # noqa: E402
+from tests.pwa.labels import carton_label  # noqa: E402
 from api.db import migrate  # noqa: E402
 
 PWA = ROOT / "static" / "pwa"
@@ -147,7 +146,6 @@ CARTON_PHOTOS = sorted((ROOT / "tests" / "data" / "barcodes" / "cartons").glob("
 LOCATIONS = ("front", "back", "left sleeve", "right sleeve", "collar", "hem", "pocket", "zip")
 NOTES = ("", "", "", "open seam at the side", "stain near the care label, 2 cm", "loose thread 1 cm",
          "uneven stitching, visible at 1 m", "shade difference between front and back panel")
-TRACKING = "1Z88899K2324252627"  # a carrier's tracking code on the label: on no packing list
 
 
 def p90(values: list[float]) -> float:
@@ -234,28 +232,11 @@ def operations(inspection: dict, barcodes: list[str], codes: list[dict], n: int,
 
 
 def label_frame(code: str, size: tuple[int, int] = (1280, 720)) -> bytes:
-    """A 1280 x 720 camera frame (PNG) of a shipping label on cardboard: the carrier's tracking code, then the
-    carton's SSCC as GS1-128 "(00)…", each with its human-readable line; turned 2 degrees and slightly blurred."""
-
-    def symbol(text: str) -> Image.Image:
-        raw = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.Code128, gs1=text.startswith("(")).to_image(
-            scale=3, add_quiet_zones=True)
-        image = Image.frombytes("L", (raw.shape[1], raw.shape[0]), bytes(memoryview(raw)))
-        return image.crop((0, image.height // 2, image.width, image.height // 2 + 1)).resize((image.width, 120))
-
-    label = Image.new("L", (760, 560), 245)
-    draw = ImageDraw.Draw(label)
-    font = ImageFont.load_default(size=24)
-    draw.text((24, 16), "SHIP TO: HAMBURG   PO-BENCH   CTN", fill=25, font=font)
-    y = 64
-    for text in (TRACKING, f"(00){code}"):
-        bars = symbol(text)
-        label.paste(bars, ((label.width - bars.width) // 2, y))
-        y += bars.height + 6
-        draw.text(((label.width - draw.textlength(text, font=font)) // 2, y), text, fill=25, font=font)
-        y += 60
+    """A 1280 x 720 camera frame (PNG) of the tests' carton label (tests/pwa/labels.py: the carrier's tracking
+    code, then the carton's SSCC as GS1-128) on cardboard, turned 2 degrees and slightly blurred."""
+    label = carton_label(code, (800, 560)).convert("RGB")
     frame = Image.new("RGB", size, (168, 132, 92))  # cardboard
-    turned = label.convert("RGB").rotate(2, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=(168, 132, 92))
+    turned = label.rotate(2, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=(168, 132, 92))
     frame.paste(turned, ((size[0] - turned.width) // 2, (size[1] - turned.height) // 2))
     frame = frame.filter(ImageFilter.GaussianBlur(0.8))
     out = io.BytesIO()
