@@ -115,8 +115,11 @@ def floor(live_server: LiveServer, client: httpx.Client, admin: Actor) -> Floor:
 
 
 @pytest.fixture
-def browser(floor: Floor) -> Iterator[Browser]:
-    """Debian's chromium, started after the data are set up (see the module's docstring)."""
+def browser(request: pytest.FixtureRequest, live_server: LiveServer) -> Iterator[Browser]:
+    """Debian's chromium, started after the floor's data are set up where a test asks for them (see the
+    module's docstring); a test that needs no data (tests/pwa/test_logic.py) gets none."""
+    if "floor" in request.fixturenames:
+        request.getfixturevalue("floor")
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("Debian's chromium is not installed: run scripts/system-deps --test")

@@ -8,16 +8,11 @@ Each check runs in the page (the modules are imported from the live app) and ret
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
-from tests.live import LiveServer
-from tests.pwa.conftest import CHROMIUM_ARGS
 from tests.vectors_loader import load_vectors
 
 if TYPE_CHECKING:
@@ -25,22 +20,6 @@ if TYPE_CHECKING:
 
 LOGIC = "/app/js/logic/"
 
-
-@pytest.fixture
-def browser(request: pytest.FixtureRequest, live_server: LiveServer) -> Iterator[Browser]:
-    """The shared fixture's chromium, without the floor's data where a test does not ask for them (they are set
-    up first when it does: see tests/pwa/conftest.py)."""
-    if "floor" in request.fixturenames:
-        request.getfixturevalue("floor")
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed: run scripts/system-deps --test")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 # Helpers every check shares: `same` compares decimals by value (the vectors' rule), `fail` records a mismatch.
 PRELUDE = """
