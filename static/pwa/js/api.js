@@ -68,6 +68,59 @@ export async function request(path, { method = 'GET', body, signal, timeout = TI
   return data;
 }
 
+/** The seconds of a Retry-After header (seconds or an HTTP date), or null. */
+export function retryAfterOf(value) {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, (at - Date.now()) / 1000);
+}
+
+const UPLOAD_TIMEOUT_MS = 300_000;
+
+/**
+ * Send a file (a Blob, or FormData for a multipart form) with upload progress, which fetch() does not report:
+ * onProgress(fraction) as the bytes go out. Resolves to the decoded JSON answer (null if there is none);
+ * rejects like request(): NetworkError, or ApiError with the problem and its `retryAfter` (seconds or null).
+ */
+export function upload(path, { method = 'POST', body, onProgress, timeout = UPLOAD_TIMEOUT_MS, auth = true } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, path);
+    xhr.timeout = timeout;
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+    // FormData sets its own multipart type with the boundary.
+    if (body instanceof Blob) xhr.setRequestHeader('Content-Type', body.type || 'application/octet-stream');
+    xhr.upload.onprogress = (event) => {
+      if (onProgress && event.lengthComputable && event.total) onProgress(event.loaded / event.total);
+    };
+    xhr.onerror = () => reject(new NetworkError('network'));
+    xhr.onabort = () => reject(new NetworkError('network'));
+    xhr.ontimeout = () => reject(new NetworkError('timeout', { timeout: true }));
+    xhr.onload = () => {
+      let data = null;
+      let garbled = false;
+      if (xhr.responseText) {
+        try { data = JSON.parse(xhr.responseText); } catch { garbled = true; }
+      }
+      const ok = xhr.status >= 200 && xhr.status < 300;
+      if (ok && !garbled) {
+        onProgress?.(1);
+        resolve(data);
+        return;
+      }
+      const error = new ApiError(ok ? 502 : xhr.status, data && typeof data === 'object' && !Array.isArray(data)
+        ? data : { status: xhr.status, title: ok ? 'The answer is not valid JSON.' : xhr.statusText });
+      error.retryAfter = retryAfterOf(xhr.getResponseHeader('Retry-After'));
+      if (xhr.status === 401 && auth) unauthorized?.(error);
+      reject(error);
+    };
+    xhr.send(body);
+  });
+}
+
 /** What to tell the user about an error, in the UI's language. */
 export function errorMessage(error) {
   if (error instanceof NetworkError) return t(error.timeout ? 'error_timeout' : 'error_network');

@@ -19,7 +19,7 @@
 //
 // Submit waits: an inspection's submit goes only after the server has confirmed every photo its records name,
 // and after the user has dealt with every refused or conflicting entry of that inspection before it.
-import { ApiError, NetworkError } from './api.js';
+import { ApiError, NetworkError, retryAfterOf } from './api.js';
 import { db, getMeta, notifyLocalChange, outboxOf, recordsOfInspection, setMeta, unsyncedCounts } from './db.js';
 import { sessionEnded } from './session.js';
 
@@ -75,15 +75,6 @@ export async function clearBackoff() {
   if (retry && !retry.failures) return;
   retry = { user_id: null, failures: 0, next_at: 0 };
   await setMeta('sync_retry', null);
-}
-
-/** The seconds of a Retry-After header (seconds or an HTTP date), or null. */
-export function retryAfterOf(value) {
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, (at - Date.now()) / 1000);
 }
 
 // --- what an inspection's submit waits for -----------------------------------------------------------------

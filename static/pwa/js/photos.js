@@ -8,9 +8,9 @@
 //
 // The full-size blob is deleted only once the server has confirmed the upload; a small thumbnail stays for
 // offline display. A replayed upload (same id, same bytes) answers 200, so a retry after a lost answer is safe.
-import { ApiError, NetworkError } from './api.js';
+import { ApiError, upload } from './api.js';
 import { db, getRecord, notifyLocalChange, outboxOf } from './db.js';
-import { SessionEnded, isTransient, retryAfterOf } from './outbox.js';
+import { SessionEnded, isTransient } from './outbox.js';
 import { sessionEnded } from './session.js';
 import { setState } from './store.js';
 import { useEffect, useState } from './ui/html.js';
@@ -19,7 +19,6 @@ export const MAX_SIDE = 2048;
 export const QUALITY = 0.85;
 const THUMB_SIDE = 320;
 const THUMB_QUALITY = 0.7;
-const UPLOAD_TIMEOUT_MS = 300_000;
 
 // --- EXIF: copy the original's APP1 into the downscaled JPEG -------------------------------------------------
 
@@ -293,30 +292,12 @@ function put(photo, onProgress) {
   if (photo.sample_unit) query.set('sample_unit', photo.sample_unit);
   if (photo.carton_number != null) query.set('carton_number', String(photo.carton_number));
   if (photo.caption) query.set('caption', photo.caption);
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();  // fetch() reports no upload progress
-    xhr.open('PUT', `/api/photos/${encodeURIComponent(photo.id)}?${query}`);
-    xhr.timeout = UPLOAD_TIMEOUT_MS;
-    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
-    xhr.setRequestHeader('Content-Type', photo.blob.type || 'application/octet-stream');
-    xhr.upload.onprogress = (event) => { if (event.lengthComputable && event.total) onProgress(event.loaded / event.total); };
-    xhr.onerror = () => reject(new NetworkError('network'));
-    xhr.onabort = () => reject(new NetworkError('network'));
-    xhr.ontimeout = () => reject(new NetworkError('timeout', { timeout: true }));
-    xhr.onload = () => {
-      let data = null;
-      try { data = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
-      if (xhr.status >= 200 && xhr.status < 300 && data?.id) {
-        resolve(data);
-        return;
-      }
-      const error = new ApiError(xhr.status >= 200 && xhr.status < 300 ? 502 : xhr.status,
-        data && typeof data === 'object' ? data : { status: xhr.status, title: xhr.statusText });
-      error.retryAfter = retryAfterOf(xhr.getResponseHeader('Retry-After'));
-      reject(error);
-    };
-    xhr.send(photo.blob);
-  });
+  // The session's end is the sync's to handle (SessionEnded), not the 401 handler's.
+  return upload(`/api/photos/${encodeURIComponent(photo.id)}?${query}`, { method: 'PUT', body: photo.blob, onProgress, auth: false })
+    .then((data) => {
+      if (data?.id) return data;
+      throw new ApiError(502, { title: 'The answer names no photo.' });
+    });
 }
 
 /** The server has it: drop the full-size blob (the thumbnail stays) and keep the server's record. */
