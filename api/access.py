@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TypeVar
+
+import msgspec
 
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
@@ -14,6 +17,8 @@ from api.auth.models import STAFF, Role, User
 from api.errors import Forbidden, NotFound
 from api.inspections.models import Inspection
 from api.orders.models import Customer, Factory, Order
+
+T = TypeVar("T", bound=msgspec.Struct)
 
 
 def order_visible_to(user: User, *, deleted: bool = False) -> ColumnElement[bool]:
@@ -160,6 +165,14 @@ def may_see_picks(user: User, inspection: Inspection) -> bool:
     """The factory must not learn which cartons will be opened (the picks, the seed, the scans) before the
     inspection is submitted: it could prepare exactly those cartons."""
     return user.role != Role.factory or inspection.submitted_at is not None
+
+
+def without_picks(record: T, picks_visible: bool) -> T:
+    """A finding or a photo as a user who may not see the picks gets it: without the carton it names, which
+    would tell the factory a picked carton's number before submission."""
+    if picks_visible or getattr(record, "carton_number", None) is None:
+        return record
+    return msgspec.structs.replace(record, carton_number=None)  # type: ignore[type-var]
 
 
 def may_see_factory(user: User) -> bool:

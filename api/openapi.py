@@ -79,7 +79,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "detail_zh": {"type": "string", "description": "The same in 简体中文."},
         "errors": {"type": "array", "items": {"type": "object"},
                    "description": "Each validation problem (`message`, `key`, `source`), or each problem of an "
-                                  "imported file (its row and column)."},
+                                  "imported file (`row`, `column`, `message`, `message_zh`; `stated` and "
+                                  "`computed` for a total row that disagrees; `kind` \"unknown_colour\" with "
+                                  "`value`, the colour as the file writes it, which can become one of the "
+                                  "customer's colour aliases)."},
         "error_count": {"type": "integer", "description": "How many problems the file has (`errors` lists the "
                                                           "first ones)."},
         "field": {"type": "string", "description": "The body field the problem is about."},

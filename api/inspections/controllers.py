@@ -52,7 +52,8 @@ class BookingController(Controller):
     @post("/", operation_id="bookInspection")
     async def book(self, order_id: FromPath[UUID], data: JSONBody[BookingIn],
                    bookings: BookingServiceDep) -> Response[BookingOut]:
-        inspection, is_new = await bookings.book(order_id, data.id, data.type, data.assignee_id, data.scheduled_for)
+        inspection, is_new = await bookings.book(order_id, data.id, data.type, data.assignee_id, data.scheduled_for,
+                                                 data.reinspection_of_id)
         return created(booking_out(inspection), is_new)
 
     @get("/", operation_id="listOrderInspections")
@@ -177,10 +178,12 @@ class FollowUpController(Controller):
     tags = ["inspections"]
     dependencies = SERVICES
 
-    @get("/", operation_id="listOpenFollowUps")
-    async def open_follow_ups(self, findings: FindingServiceDep,
-                              order_id: FromQuery[UUID | None] = None) -> list[FollowUpOut]:
-        return [follow_up_out(d, i) for d, i in await findings.open_follow_ups(order_id)]
+    @get("/", operation_id="listOpenFollowUps",
+         description="Open follow-ups, the soonest due first; closed=true: the closed ones, the last closed first. "
+                     "owner_id narrows them to one owner's.")
+    async def follow_ups(self, findings: FindingServiceDep, order_id: FromQuery[UUID | None] = None,
+                         closed: FromQuery[bool] = False, owner_id: FromQuery[UUID | None] = None) -> list[FollowUpOut]:
+        return [follow_up_out(d, i, po) for d, i, po in await findings.follow_ups(order_id, closed, owner_id)]
 
 
 class SpecSheetController(Controller):

@@ -23,6 +23,7 @@ from api.inspections.schemas import (
     answer_out, defect_code_out, defect_out, measurement_out, spec_sheet_out, template_out,
 )
 from api.inspections.services import InspectionService, require_writable
+from api.orders.models import Order
 from api.sync import CURRENT, ONCE, RecordKind, SyncProtocol
 
 FINDINGS: dict[Any, RecordKind[Any]] = {
@@ -224,14 +225,23 @@ class FindingService:
                            inspection_id=str(inspection.id), defect_id=str(defect.id), open_follow_ups=open_left)
         return defect
 
-    async def open_follow_ups(self, order_id: uuid.UUID | None = None) -> list[tuple[Defect, Inspection]]:
-        query = (select(Defect, Inspection).join(Inspection, Inspection.id == Defect.inspection_id)
+    async def follow_ups(self, order_id: uuid.UUID | None = None, closed: bool = False,
+                         owner_id: uuid.UUID | None = None) -> list[tuple[Defect, Inspection, str]]:
+        """Open follow-ups, the soonest due first; or closed ones, the last closed first."""
+        query = (select(Defect, Inspection, Order.po_number).join(Inspection, Inspection.id == Defect.inspection_id)
+                 .join(Order, Order.id == Inspection.order_id)
                  .where(inspection_visible_to(self.user), Inspection.superseded_by_id.is_(None),
-                        Defect.follow_up.is_(True), Defect.closed_at.is_(None), Defect.deleted_at.is_(None))
-                 .order_by(Defect.follow_up_due.is_(None), Defect.follow_up_due, Defect.created_at))
+                        Defect.follow_up.is_(True), Defect.deleted_at.is_(None)))
+        if closed:
+            query = query.where(Defect.closed_at.is_not(None)).order_by(Defect.closed_at.desc(), Defect.id)
+        else:
+            query = query.where(Defect.closed_at.is_(None)).order_by(
+                Defect.follow_up_due.is_(None), Defect.follow_up_due, Defect.created_at, Defect.id)
         if order_id is not None:
             query = query.where(Inspection.order_id == order_id)
-        return [(d, i) for d, i in await self.session.execute(query)]
+        if owner_id is not None:
+            query = query.where(Defect.follow_up_owner_id == owner_id)
+        return [(d, i, po_number) for d, i, po_number in await self.session.execute(query)]
 
 
 class SpecSheetService:
@@ -250,7 +260,14 @@ class SpecSheetService:
     async def put(self, order_id: uuid.UUID, values: dict[str, Any]) -> tuple[SpecSheet, bool]:
         order = await visible_order(self.session, self.user, order_id)
         base_version = values.pop("version")
+        codes: set[str] = set()
         for index, point in enumerate(values["points"]):
+            # A measurement names its point by code: two points with one code could not be told apart.
+            if point["code"] in codes:
+                raise Invalid(f"Point code {point['code']!r} is on the sheet twice; give each point its own code.",
+                              detail_zh=f"测量部位代码 {point['code']} 重复，每个部位须有自己的代码。",
+                              field=f"points[{index}].code")
+            codes.add(point["code"])
             tolerances = [("tol_minus", point["tol_minus"])]
             if point.get("tol_plus") is not None:
                 tolerances.append(("tol_plus", point["tol_plus"]))
@@ -282,6 +299,15 @@ class SpecSheetService:
         return sheet, written.created
 
 
+def named(values: dict[str, Any], *names: str, field: str = "") -> None:
+    """Names in both languages, trimmed: the phone shows the one of its language, so neither may be blank."""
+    for name in names:
+        values[name] = values[name].strip()
+        if not values[name]:
+            raise Invalid(f"{field}{name}: give the name in English and in Chinese; it may not be blank.",
+                          detail_zh=f"{field}{name}：请填写中英文名称，不能为空。", field=f"{field}{name}")
+
+
 class LibraryService:
     """The defect library and checklist templates: everyone reads them, admins edit them."""
 
@@ -299,6 +325,7 @@ class LibraryService:
     async def put_code(self, code: str, values: dict[str, Any]) -> tuple[DefectCode, bool]:
         # An admin's desk edit without a version applies to the copy it just read.
         base_version = values.pop("version", CURRENT)
+        named(values, "name_en", "name_zh")
 
         async def create() -> DefectCode:
             return DefectCode(code=code, **values)
@@ -312,7 +339,10 @@ class LibraryService:
 
     async def put_template(self, code: str, values: dict[str, Any]) -> tuple[ChecklistTemplate, bool]:
         base_version = values.pop("version", CURRENT)
+        named(values, "name", "name_zh")
         values["items"] = [dict(i) for i in values["items"]]
+        for index, item in enumerate(values["items"]):
+            named(item, "label", "label_zh", field=f"items[{index}].")
         if len({i["key"] for i in values["items"]}) != len(values["items"]):
             raise Invalid("Item keys must be unique.", detail_zh="检查项键名不能重复。", field="items")
         for index, item in enumerate(values["items"]):

@@ -10,9 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.db import Base, utcnow
 from api.inspections.lifecycle import Status
 
+# The rows the unique index on reinspection_of_id covers (the same words in migration 0010).
+LIVE_REINSPECTION = f"reinspection_of_id IS NOT NULL AND revision_of_id IS NULL AND status != '{Status.aborted.value}'"
+
 
 class Inspection(Base):
     __tablename__ = "inspections"
+    # A rejected lot is re-inspected once at a time: one live re-inspection per rejection. An aborted one frees
+    # it for another booking; a revision (a correction of the re-inspection) carries the link but is no second one.
+    __table_args__ = (Index("uq_inspections_live_reinspection", "reinspection_of_id", unique=True,
+                            sqlite_where=text(LIVE_REINSPECTION), postgresql_where=text(LIVE_REINSPECTION)),)
 
     # Made by the client that books or starts it, so every write can be replayed safely.
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -28,6 +35,8 @@ class Inspection(Base):
     # A correction of a submitted inspection is a new revision pointing to the one it replaces.
     revision_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspections.id"), default=None)
     superseded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspections.id"), default=None)
+    # A booking made after a rejection on review inspects the reworked lot again: the inspection it re-inspects.
+    reinspection_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inspections.id"), default=None)
     # Sampling: the lot offered, the settings, and the plan computed for each severity.
     lot_size: Mapped[int | None] = mapped_column(default=None)
     aql_level: Mapped[str] = mapped_column(String(4), default="II")

@@ -40,6 +40,8 @@ class BookingIn(Input):
     type: InspectionType
     assignee_id: UUID
     scheduled_for: date | None = None
+    # A re-inspection: the inspection of this order, rejected on review, whose reworked lot this one inspects.
+    reinspection_of_id: UUID | None = None
 
 
 class BookingOut(Output):
@@ -57,6 +59,7 @@ class BookingOut(Output):
     submitted_at: datetime | None = None
     reviewed_at: datetime | None = None
     superseded_by_id: UUID | None = None
+    reinspection_of_id: UUID | None = None
 
 
 class InspectionPut(Input):
@@ -199,7 +202,8 @@ class ChecklistTemplateIn(Input):
     name: Short
     name_zh: Short
     items: Annotated[list[ChecklistItem], msgspec.Meta(min_length=1, max_length=100)]
-    version: Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)] | UnsetType = UNSET  # the one edited; left out: current
+    # The version edited; 0: create only (409 if it exists); left out: the current one.
+    version: Annotated[int, msgspec.Meta(ge=0, le=INT32_MAX)] | UnsetType = UNSET
 
 
 class ChecklistTemplateOut(Output):
@@ -242,7 +246,8 @@ class DefectCodeIn(Input):
     name_zh: Short
     default_severity: Severity
     active: bool = True
-    version: Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)] | UnsetType = UNSET  # the one edited; left out: current
+    # The version edited; 0: create only (409 if it exists); left out: the current one.
+    version: Annotated[int, msgspec.Meta(ge=0, le=INT32_MAX)] | UnsetType = UNSET
 
 
 class DefectCodeOut(Output):
@@ -357,6 +362,7 @@ class InspectionSummary(Output):
     review_decision: str | None
     revision_of_id: UUID | None
     superseded_by_id: UUID | None
+    reinspection_of_id: UUID | None
     submitted_at: datetime | None
     version: int
     updated_at: datetime
@@ -372,6 +378,7 @@ class InspectionOut(Output):
     scheduled_for: date | None
     revision_of_id: UUID | None
     superseded_by_id: UUID | None
+    reinspection_of_id: UUID | None
     lot_size: int | None
     aql_level: str
     aql_critical: str
@@ -443,11 +450,12 @@ class FollowUpOut(DefectOut):
     inspection_id: UUID
     inspection_type: str
     order_id: UUID
+    po_number: str
 
 
-def follow_up_out(d: Any, inspection: Any) -> FollowUpOut:
+def follow_up_out(d: Any, inspection: Any, po_number: str) -> FollowUpOut:
     return FollowUpOut(**msgspec.structs.asdict(defect_out(d)), inspection_id=inspection.id,
-                       inspection_type=inspection.type, order_id=inspection.order_id)
+                       inspection_type=inspection.type, order_id=inspection.order_id, po_number=po_number)
 
 
 def measurement_out(m: Any) -> MeasurementOut:
@@ -490,7 +498,8 @@ def summary_out(i: Any, order: Any) -> InspectionSummary:
         id=i.id, order_id=i.order_id, po_number=order.po_number, style_number=order.style_number, type=i.type,
         status=i.status, assignee_id=i.assignee_id, scheduled_for=i.scheduled_for, lot_size=i.lot_size,
         units_inspected=i.units_inspected, verdict=i.verdict, review_decision=i.review_decision,
-        revision_of_id=i.revision_of_id, superseded_by_id=i.superseded_by_id, submitted_at=i.submitted_at,
+        revision_of_id=i.revision_of_id, superseded_by_id=i.superseded_by_id,
+        reinspection_of_id=i.reinspection_of_id, submitted_at=i.submitted_at,
         version=i.version, updated_at=i.updated_at)
 
 

@@ -16,7 +16,7 @@ from api import aql
 from api.access import (
     ASSIGNABLE, find_visible_inspection, inspection_visible_to, inspections_listed_for, is_assignable,
     may_see_factory, may_see_picks, require_planner, require_reviewer, require_signer, require_staff, require_writer,
-    visible_inspection, visible_order,
+    visible_inspection, visible_order, without_picks,
 )
 from api.auth.models import User
 from api.db import utcnow
@@ -209,8 +209,9 @@ class InspectionService:
             id=iid, version=inspection.version, order=order_out(order, customer, factory), type=inspection.type,
             status=inspection.status, assignee_id=inspection.assignee_id, scheduled_for=inspection.scheduled_for,
             revision_of_id=inspection.revision_of_id, superseded_by_id=inspection.superseded_by_id,
-            lot_size=inspection.lot_size, aql_level=inspection.aql_level, aql_critical=inspection.aql_critical,
-            aql_major=inspection.aql_major, aql_minor=inspection.aql_minor, mode=inspection.mode,
+            reinspection_of_id=inspection.reinspection_of_id, lot_size=inspection.lot_size,
+            aql_level=inspection.aql_level, aql_critical=inspection.aql_critical, aql_major=inspection.aql_major,
+            aql_minor=inspection.aql_minor, mode=inspection.mode,
             mode_reason=inspection.mode_reason, mode_reason_zh=inspection.mode_reason_zh,
             plans={k: PlanOut(**v) for k, v in inspection.plans.items()}, units_inspected=inspection.units_inspected,
             production_stage=inspection.production_stage, percent_complete=inspection.percent_complete,
@@ -219,7 +220,8 @@ class InspectionService:
             cartons=[PickedCartonOut(carton_id=c.id, number=c.number, barcode=c.barcode, reason=ic.reason,
                                      scanned=scanned, missing_reason=ic.missing_reason,
                                      items=carton_out(c, items[c.id]).items) for ic, c, scanned in picked],
-            defects=[defect_out(d) for d in await rows(Defect, Defect.created_at, Defect.id)],
+            defects=[without_picks(defect_out(d), picks_visible)
+                     for d in await rows(Defect, Defect.created_at, Defect.id)],
             measurements=[measurement_out(m) for m in await rows(Measurement, Measurement.sample_unit,
                                                                   Measurement.point)],
             checklist=template_out(template) if template else None,
@@ -617,6 +619,12 @@ BOOKING = RecordKind(Inspection, out=booking_out,
                      taken=("An inspection with this id exists with other content.", "该编号的验货已存在且内容不同。"))
 
 
+def reinspected_already() -> Conflict:
+    # A 409, like a PO number taken: the rejection is held by another booking (abort that one to book anew).
+    return Conflict("This inspection has a re-inspection booked already; abort that one first to book another.",
+                    detail_zh="该验货已预约复验；如需重新预约，请先中止已有的复验。", field="reinspection_of_id")
+
+
 def decode_signature(image_b64: str) -> bytes:
     try:
         data = base64.b64decode(image_b64.split(",", 1)[-1], validate=True)
@@ -637,34 +645,85 @@ class BookingService:
         self.records = SyncProtocol(session)
 
     async def book(self, order_id: uuid.UUID, inspection_id: uuid.UUID, type_: str, assignee_id: uuid.UUID,
-                   scheduled_for: date | None) -> tuple[Inspection, bool]:
+                   scheduled_for: date | None,
+                   reinspection_of_id: uuid.UUID | None = None) -> tuple[Inspection, bool]:
         """Returns the inspection and whether it was created now (False for a replay)."""
         order = await visible_order(self.session, self.user, order_id)
         require_staff(self.user)
         assignee: list[User] = []
+        rejected: list[Inspection] = []
 
         async def authorize(current: Inspection | None) -> None:
             if current is None:
                 assignee.append(await check_assignee(self.session, assignee_id))  # type: ignore[arg-type]
+                if reinspection_of_id is not None:
+                    rejected.append(await self._rejected(order, reinspection_of_id))
 
         async def create() -> Inspection:
             template_id = await self.session.scalar(
                 select(ChecklistTemplate.id).where(ChecklistTemplate.code == DEFAULT_TEMPLATE))
             return Inspection(id=inspection_id, order_id=order.id, type=type_, assignee_id=assignee_id,
                               scheduled_for=scheduled_for, created_by_id=self.user.id, status=Status.scheduled,
-                              checklist_template_id=template_id)
+                              checklist_template_id=template_id, reinspection_of_id=reinspection_of_id)
+
+        async def clash() -> Conflict | None:
+            # Another booking re-inspecting the same rejection committed between the check and this insert.
+            if reinspection_of_id is not None and await self._live_reinspection(reinspection_of_id) is not None:
+                return reinspected_already()
+            return None
 
         written = await self.records.write(
             BOOKING, {"id": inspection_id},
-            {"order_id": order.id, "type": type_, "assignee_id": assignee_id, "scheduled_for": scheduled_for},
-            base_version=ONCE, authorize=authorize, create=create)
+            {"order_id": order.id, "type": type_, "assignee_id": assignee_id, "scheduled_for": scheduled_for,
+             "reinspection_of_id": reinspection_of_id},
+            base_version=ONCE, authorize=authorize, create=create, clash=clash)
         if written.created:
             await InspectionService(self.session, self.user).prepare(written.record, order)
-            await record_event(self.session, order.id, "inspection_booked",
-                               f"{TYPE_LABEL[type_]} booked for {assignee[0].display_name}"
-                               + (f" on {scheduled_for.isoformat()}" if scheduled_for else ""),
-                               self.user, inspection_id=str(inspection_id), assignee_id=str(assignee_id), type=type_)
+            if (order.inspection_state or {"booked": True}).get("booked") and order.status != "shipped":
+                # Until an inspection is submitted, the order's news is the latest booking.
+                order.inspection_state = order_state(type_, booked=True, scheduled_for=scheduled_for)
+            message = (f"{TYPE_LABEL[type_]} booked for {assignee[0].display_name}"
+                       + (f" on {scheduled_for.isoformat()}" if scheduled_for else ""))
+            extra: dict[str, Any] = {}
+            if rejected:
+                original = rejected[0]
+                message += (" as a re-inspection after the rejection"
+                            + (f" of {original.reviewed_at.date().isoformat()}" if original.reviewed_at else ""))
+                extra = {"reinspection_of_id": str(original.id)}
+            await record_event(self.session, order.id, "inspection_booked", message, self.user,
+                               inspection_id=str(inspection_id), assignee_id=str(assignee_id), type=type_, **extra)
         return written.record, written.created
+
+    async def _rejected(self, order: Order, inspection_id: uuid.UUID) -> Inspection:
+        """The inspection a new booking re-inspects: one of this order's, rejected on review, the latest revision,
+        and not re-inspected by another live booking. A refusal names the field reinspection_of_id."""
+        found = await find_visible_inspection(self.session, self.user, inspection_id)
+        if found is None:
+            raise Invalid("There is no such inspection to re-inspect.", detail_zh="要复验的验货记录不存在。",
+                          field="reinspection_of_id")
+        original, _ = found
+        if original.order_id != order.id:
+            raise Invalid("A re-inspection is booked on the order of the inspection it re-inspects; that inspection "
+                          "belongs to another order.", detail_zh="复验须预约在原验货所属的订单上；该验货属于另一个订单。",
+                          field="reinspection_of_id")
+        if original.review_decision != "rejected":
+            state = original.review_decision or original.status
+            raise Invalid(f"Only an inspection rejected on review is re-inspected; this one is "
+                          f"{state.replace('_', ' ')}.", detail_zh="只有审核被拒收的验货才能预约复验。",
+                          field="reinspection_of_id", state=state)
+        if original.superseded_by_id is not None:
+            raise Invalid("This inspection was corrected by a revision: re-inspect the latest revision instead.",
+                          detail_zh="该验货已有修订版，请针对最新修订版预约复验。", field="reinspection_of_id")
+        if await self._live_reinspection(original.id) is not None:
+            raise reinspected_already()
+        return original
+
+    async def _live_reinspection(self, inspection_id: uuid.UUID) -> uuid.UUID | None:
+        """The booking that re-inspects this inspection now: neither aborted nor a revision (the unique index's
+        rows)."""
+        return await self.session.scalar(
+            select(Inspection.id).where(Inspection.reinspection_of_id == inspection_id,
+                                        Inspection.revision_of_id.is_(None), Inspection.status != Status.aborted))
 
     async def for_order(self, order_id: uuid.UUID) -> list[Inspection]:
         order = await visible_order(self.session, self.user, order_id)

@@ -50,7 +50,8 @@ class PhotoController(Controller):
 
     @get("/{photo_id:uuid}", operation_id="getPhoto")
     async def get_photo(self, photos: PhotoServiceDep, photo_id: FromPath[UUID]) -> PhotoOut:
-        return photos.out((await photos.load(photo_id))[0])
+        photo, inspection, _ = await photos.load(photo_id)
+        return photos.out_in(photo, inspection)
 
 
 class PhotoEditController(Controller):
@@ -76,7 +77,7 @@ class InspectionPhotoController(Controller):
 
     @get("/photos", operation_id="listInspectionPhotos")
     async def photos(self, photos: PhotoServiceDep, inspection_id: FromPath[UUID]) -> list[PhotoOut]:
-        return [photos.out(p) for p in await photos.for_inspection(inspection_id)]
+        return await photos.for_inspection(inspection_id)
 
     @get("/photo-flags", operation_id="listPhotoFlags")
     async def flags(self, photos: PhotoServiceDep, inspection_id: FromPath[UUID],

@@ -15,7 +15,10 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.access import inspection_visible_to, is_reviewer, may_write_inspection, require_writer, visible_inspection
+from api.access import (
+    inspection_visible_to, is_reviewer, may_see_picks, may_write_inspection, require_writer, visible_inspection,
+    without_picks,
+)
 from api.auth.models import User
 from api.db import utcnow
 from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, UnsupportedMedia
@@ -101,12 +104,13 @@ class PhotoService:
             raise photo_not_found()
         return row[0], row[1], row[2]
 
-    async def for_inspection(self, inspection_id: uuid.UUID) -> list[Photo]:
+    async def for_inspection(self, inspection_id: uuid.UUID) -> list[PhotoOut]:
         inspection, _ = await visible_inspection(self.session, self.user, inspection_id)
-        return list(await self.session.scalars(
-            select(Photo).where(Photo.inspection_id == inspection.id).order_by(Photo.uploaded_at, Photo.id)))
+        photos = await self.session.scalars(
+            select(Photo).where(Photo.inspection_id == inspection.id).order_by(Photo.uploaded_at, Photo.id))
+        return [self.out_in(photo, inspection) for photo in photos]
 
-    def out(self, photo: Photo) -> PhotoOut:
+    def out(self, photo: Photo, *, picks_visible: bool = True) -> PhotoOut:
         reviewer = is_reviewer(self.user)
         taken_at = photo.taken_at and photo.taken_at.astimezone(UTC)
         if taken_at and not photo.taken_at_zoned:
@@ -115,7 +119,7 @@ class PhotoService:
                                    gps_alt=photo.gps_alt, device_make=photo.device_make,
                                    device_model=photo.device_model) if reviewer else None
         base = f"/media/photos/{photo.id}"
-        return PhotoOut(
+        copy = PhotoOut(
             id=photo.id, inspection_id=photo.inspection_id, sha256=photo.sha256, format=photo.format,
             byte_size=photo.byte_size, width=photo.width, height=photo.height, display_width=photo.display_width,
             display_height=photo.display_height,
@@ -127,6 +131,11 @@ class PhotoService:
             annotations=msgspec.convert(photo.annotations, list[AnyShape]),
             annotations_version=photo.annotations_version, provenance=provenance,
         )
+        return without_picks(copy, picks_visible)
+
+    def out_in(self, photo: Photo, inspection: Inspection) -> PhotoOut:
+        """The photo as this user may see it in its inspection (see api/access.py without_picks)."""
+        return self.out(photo, picks_visible=may_see_picks(self.user, inspection))
 
     # --- upload ------------------------------------------------------------------------------------------
 

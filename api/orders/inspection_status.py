@@ -5,6 +5,7 @@ Pure: the status is stored as data (`Order.inspection_state`) and rendered here,
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 TYPE_LABEL = {"pre_production": ("Pre-production", "产前"), "in_process": ("DUPRO", "中期验货"),
@@ -19,10 +20,14 @@ VERDICT = {"pass": ("passed", "合格"), "fail": ("failed", "不合格"), None: 
 
 
 def state(type_: str, *, submitted: bool = False, verdict: str | None = None, decision: str | None = None,
-          percent_complete: int | None = None, open_follow_ups: int = 0) -> dict[str, Any]:
-    """The data kept on the order after an inspection changed it."""
-    return {"type": type_, "submitted": submitted, "verdict": verdict, "decision": decision,
+          percent_complete: int | None = None, open_follow_ups: int = 0,
+          booked: bool = False, scheduled_for: date | None = None) -> dict[str, Any]:
+    """The data kept on the order after an inspection changed it; booked: only booked so far, for that day."""
+    data = {"type": type_, "submitted": submitted, "verdict": verdict, "decision": decision,
             "percent_complete": percent_complete or 0, "open_follow_ups": open_follow_ups}
+    if booked:
+        data |= {"booked": True, "scheduled_for": scheduled_for.isoformat() if scheduled_for else None}
+    return data
 
 
 def render(data: dict[str, Any] | None) -> tuple[str, str]:
@@ -30,6 +35,10 @@ def render(data: dict[str, Any] | None) -> tuple[str, str]:
     if not data:
         return "", ""
     en_label, zh_label = TYPE_LABEL[data["type"]]
+    if data.get("booked"):
+        when = data.get("scheduled_for")
+        return ((f"{en_label} booked for {when}", f"{zh_label}已预约：{when}") if when
+                else (f"{en_label} booked", f"{zh_label}已预约"))
     if data.get("decision"):
         en, zh = DECISION[data["decision"]]
         return en.format(label=en_label), zh.format(label=zh_label)

@@ -112,6 +112,10 @@ class RowError:
     message_zh: str
     stated: str | None = None  # a total row's figure, when it disagrees with the rows
     computed: str | None = None  # what the rows add up to
+    # What the error is, where the UI can act on it: "unknown_colour" (then `value` is the colour as the cell
+    # writes it, which the user may add to the customer's colour aliases). None for the others.
+    kind: str | None = None
+    value: str | None = None
 
 
 class PackingListInvalid(Exception):
@@ -346,8 +350,9 @@ def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], 
         where = columns.get(column)
         return str(row[where[0]]).strip() if where and where[0] < len(row) else ""
 
-    def err(row_no: int, column: str, message: str, message_zh: str) -> None:
-        errors.append(RowError(row_no, columns[column][1] if column in columns else column, message, message_zh))
+    def err(row_no: int, column: str, message: str, message_zh: str, **about: str) -> None:
+        errors.append(RowError(row_no, columns[column][1] if column in columns else column, message, message_zh,
+                               **about))
 
     for index in range(header_index + 1, len(rows)):
         row, row_no = rows[index], index + 1
@@ -368,7 +373,9 @@ def parse_packing_list(rows: Sequence[Sequence[str]], lines: Iterable[LineRef], 
             what = cell(row, "colour")
             err(row_no, "colour", f"Unknown colour {what!r}: no line of this order has it. Add it to the "
                                   "customer's colour aliases if it is another name for an order colour.",
-                f"未知的颜色「{what}」：本订单没有该颜色。如果它是订单颜色的别名，请在客户的颜色别名中添加。")
+                f"未知的颜色「{what}」：本订单没有该颜色。如果它是订单颜色的别名，请在客户的颜色别名中添加。",
+                # An empty cell is no other name for anything: nothing to offer as an alias.
+                **({"kind": "unknown_colour", "value": what} if what else {}))
         elif line is None:
             what = cell(row, "sku") or f"{cell(row, 'colour')} / {cell(row, 'size')}"
             err(row_no, "sku" if "sku" in columns else "colour",

@@ -29,7 +29,7 @@ from sqlalchemy import Select, and_, func, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth.models import Role, User
-from api.access import may_see_picks
+from api.access import may_see_picks, without_picks
 from api.errors import BadParameter, NotFound
 from api.inspections.models import (
     ChecklistAnswer, ChecklistTemplate, Defect, DefectCode, Inspection, Measurement, Scan, Signature, SpecSheet,
@@ -194,9 +194,11 @@ class FeedService:
             if record is None or getattr(record, "deleted_at", None) is not None:
                 return [FeedItem(kind=row.kind, key=row.key, version=record.version if record else 0, deleted=True,
                                  inspection_id=inspection_id, order_id=order_id)]
-            if row.kind == "scan" and not await self._may_see_picks(record.inspection_id):
+            picks_visible = await self._may_see_picks(record.inspection_id)
+            if row.kind == "scan" and not picks_visible:
                 return []
-            copy = self.photos.out(record) if row.kind == "photo" else out(record)  # type: ignore[misc]
+            copy = without_picks(self.photos.out(record) if row.kind == "photo" else out(record),  # type: ignore[misc]
+                                 picks_visible)
             return [_item(row.kind, row.key, record.version, copy, inspection_id, order_id)]
         if row.kind == "signature":
             inspection_id = uuid.UUID(row.key.split("/", 1)[0])
@@ -275,7 +277,8 @@ class FeedService:
                   for s in signatures]
         photos = await self.session.scalars(select(Photo).where(Photo.inspection_id == inspection.id)
                                             .order_by(Photo.uploaded_at, Photo.id))
-        items += [_item("photo", str(p.id), p.version, self.photos.out(p), *at) for p in photos]
+        items += [_item("photo", str(p.id), p.version, self.photos.out(p, picks_visible=picks_visible), *at)
+                  for p in photos]
         return items
 
     # --- records -------------------------------------------------------------------------------------------

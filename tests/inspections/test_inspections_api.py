@@ -6,12 +6,15 @@ import base64
 import io
 import math
 import uuid
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from api.inspections.carton_draw import draw_cartons
 from tests.helpers import assert_problem, inspection_body, order_body, sscc, upload_packing_list
+
+EXIF_JPEG = Path(__file__).resolve().parents[1] / "data" / "exif" / "Portrait_0.jpg"  # a camera's photo
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -382,6 +385,31 @@ def test_the_factory_never_sees_the_picked_cartons_before_submission(world, psi)
     assert len(seen["cartons"]) == len(psi["cartons"]) and seen["carton_seed"] == psi["carton_seed"] and seen["scans"]
 
 
+def test_findings_and_photos_name_no_picked_carton_to_the_factory_before_submission(world, psi) -> None:  # type: ignore[no-untyped-def]
+    """A defect or a photo of a picked carton carries its number: the factory gets it only with the picks."""
+    number = psi["cartons"][0]["number"]
+    defect_id = str(uuid.uuid4())
+    assert put_defect(world.inspector, psi, defect_id=defect_id, carton_number=number).status_code in (200, 201)
+    photo = world.inspector.put(f"/api/photos/{uuid.uuid4()}", content=EXIF_JPEG.read_bytes(),
+                                params={"inspection_id": psi["id"], "defect_id": defect_id,
+                                        "carton_number": number}, headers={"Content-Type": "image/jpeg"})
+    assert photo.status_code == 201, photo.text
+
+    def numbers(actor):  # type: ignore[no-untyped-def]
+        inspection = actor.get(f"/api/inspections/{psi['id']}").json()
+        photos = actor.get(f"/api/inspections/{psi['id']}/photos").json()
+        one = actor.get(f"/api/photos/{photo.json()['id']}").json()
+        feed = actor.get("/api/sync/changes").json()["items"]
+        fed = [i["record"]["carton_number"] for i in feed if i["kind"] in ("defect", "photo") and i.get("record")]
+        return ([d["carton_number"] for d in inspection["defects"]], [p["carton_number"] for p in photos],
+                one["carton_number"], fed)
+
+    assert numbers(world.factory_user) == ([None], [None], None, [None, None])
+    assert numbers(world.inspector) == ([number], [number], number, [number, number])
+    submitted(world, psi)
+    assert numbers(world.factory_user) == ([number], [number], number, [number, number])
+
+
 def test_a_failed_lot_needs_a_concession_to_ship(world, psi) -> None:  # type: ignore[no-untyped-def]
     review = f"/api/inspections/{psi['id']}/review"
     body = submitted(world, psi, major=6)
@@ -518,8 +546,21 @@ def test_library_is_seeded_and_admins_edit_it(world) -> None:  # type: ignore[no
     new = {"category": "workmanship", "name_en": "Crooked label", "name_zh": "商标歪斜", "default_severity": "minor"}
     assert_problem(world.supervisor.put("/api/defect-codes/W99", json=new), 403)
     assert world.admin.put("/api/defect-codes/W99", json=new).status_code == 201
+    # Version 0 creates only: a code that exists answers 409 with the stored one, unless it is the same (a replay).
+    assert world.admin.put("/api/defect-codes/W99", json=new | {"version": 0}).status_code == 200
+    taken = assert_problem(world.admin.put("/api/defect-codes/W99", json=new | {"name_en": "Label", "version": 0}), 409)
+    assert taken["current"]["name_en"] == "Crooked label"
+    # Both names are trimmed and neither may be blank: the phone shows the one of its language.
+    blank = assert_problem(world.admin.put("/api/defect-codes/W98", json=new | {"name_zh": "   "}), 422)
+    assert (blank["field"], bool(blank["detail_zh"])) == ("name_zh", True)
+    assert world.admin.put("/api/defect-codes/W98", json=new | {"name_en": " Loose label "}).json()[
+        "name_en"] == "Loose label"
     templates = world.inspector.get("/api/checklist-templates").json()
     assert templates[0]["items"][0]["label_zh"]
+    template = {k: templates[0][k] for k in ("name", "name_zh", "items")}
+    template["items"] = [dict(template["items"][0], label_zh=" ")] + template["items"][1:]
+    blank = assert_problem(world.admin.put(f"/api/checklist-templates/{templates[0]['code']}", json=template), 422)
+    assert blank["field"] == "items[0].label_zh"
 
 
 def test_a_booking_is_a_ready_assignment(world) -> None:  # type: ignore[no-untyped-def]
@@ -528,6 +569,9 @@ def test_a_booking_is_a_ready_assignment(world) -> None:  # type: ignore[no-unty
     booked = world.supervisor.post(f"/api/orders/{order['id']}/inspections", json={
         "id": booking_id, "type": "pre_shipment", "assignee_id": world.inspector.id})
     assert booked.status_code == 201
+    # Until one is submitted, the order's inspection status is its latest booking.
+    listed = world.merchandiser.get(f"/api/orders/{order['id']}").json()
+    assert (listed["inspection_status"], listed["inspection_status_zh"]) == ("PSI booked", "尾期验货已预约")
     ready = world.inspector.get(f"/api/inspections/{booking_id}").json()
     # No packing list yet: the order's quantity, the plans, the checklist; no cartons to pick yet.
     assert (ready["status"], ready["lot_size"], ready["cartons"]) == ("scheduled", 720, [])

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 
 from api.orders.inspection_status import render, state
@@ -16,6 +18,9 @@ CASES = [
     (state("in_process", percent_complete=60, open_follow_ups=2), ("DUPRO: 60 %, 2 issues open", "中期验货：60%，2 个问题待整改")),
     (state("in_process", percent_complete=60, open_follow_ups=1), ("DUPRO: 60 %, 1 issue open", "中期验货：60%，1 个问题待整改")),
     (state("in_process"), ("DUPRO: 0 %, no open issues", "中期验货：0%，无待整改问题")),
+    (state("pre_shipment", booked=True, scheduled_for=date(2026, 12, 19)),
+     ("PSI booked for 2026-12-19", "尾期验货已预约：2026-12-19")),
+    (state("in_process", booked=True), ("DUPRO booked", "中期验货已预约")),
 ]
 
 

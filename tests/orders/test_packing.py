@@ -214,3 +214,44 @@ def test_import_needs_a_file_and_respects_the_limit(world, settings) -> None:  #
     assert_problem(upload(world.inspector, order, csv_for(order)), 404)  # cannot see it at all
     assert_problem(upload(world.factory_user, order, csv_for(order)), 403)
     assert_problem(upload(world.admin, {"id": str(uuid.uuid4())}, csv_for(order)), 404)
+
+
+def test_an_unknown_colour_says_which_text_to_alias_and_other_errors_do_not() -> None:
+    text = "箱号,颜色,尺码,数量\n1,黑色 ,M,12\n2,,M,12\n3,Black,M,x\n4,Navy,XXL,12\n"
+    with pytest.raises(PackingListInvalid) as caught:
+        parse(text)
+    by_row = {e.row: e for e in caught.value.errors}
+    assert (by_row[2].column, by_row[2].kind, by_row[2].value) == ("颜色", "unknown_colour", "黑色")
+    # An empty colour cell is no other name for an order colour; a bad quantity and an unknown size are not
+    # about the colour at all.
+    assert [(by_row[r].kind, by_row[r].value) for r in (3, 4, 5)] == [(None, None)] * 3
+    with pytest.raises(PackingListInvalid) as aliased:
+        parse_packing_list(read_table("list.csv", text.encode()), LINES, "PO-7", {"黑色": "Black"})
+    assert 2 not in {e.row for e in aliased.value.errors}
+
+
+def test_the_problem_names_the_unknown_colour_and_the_alias_clears_it(world) -> None:  # type: ignore[no-untyped-def]
+    order = world.orders[0]
+    data = "箱号,颜色,尺码,数量\n1-10,藏青,S,12\n11-20,Black,S,zwölf\n21,藏青,M,12\n".encode()
+    query = f"/api/orders/{order['id']}/packing-list?dry_run=true"
+    problem = assert_problem(world.admin.post(query, files={"file": ("list.csv", data, "text/csv")}), 422)
+    found = {e["row"]: e for e in problem["errors"]}
+    assert problem["error_count"] == 3 and set(found) == {2, 3, 4}
+    assert [(found[r]["kind"], found[r]["value"], found[r]["column"]) for r in (2, 4)] \
+        == [("unknown_colour", "藏青", "颜色")] * 2
+    # Every error keeps the same keys; what is not about a colour says so with nulls.
+    assert all(set(e) == {"row", "column", "message", "message_zh", "stated", "computed", "kind", "value"}
+               for e in problem["errors"])
+    assert (found[3]["kind"], found[3]["value"]) == (None, None)
+
+    customer = order["customer"]["id"]
+    patched = world.merchandiser.patch(f"/api/customers/{customer}", json={"version": 1,
+                                                                           "colour_aliases": {"藏青": "Navy"}})
+    assert patched.status_code == 200, patched.text
+    problem = assert_problem(world.admin.post(query, files={"file": ("list.csv", data, "text/csv")}), 422)
+    assert [(e["row"], e["kind"]) for e in problem["errors"]] == [(3, None)]
+    fixed = data.replace("zwölf".encode(), b"12")
+    preview = world.admin.post(query, files={"file": ("list.csv", fixed, "text/csv")})
+    assert preview.status_code == 200, preview.text
+    packed = {(r["colour"], r["size"]): r["packed"] for r in preview.json()["reconciliation"]["lines"]}
+    assert packed[("Navy", "S")] == 120 and packed[("Navy", "M")] == 12 and packed[("Black", "S")] == 120
