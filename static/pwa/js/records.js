@@ -40,7 +40,8 @@ export async function loadInspection(id) {
     scans: of('scan').sort(byTime),
     signatures: Object.fromEntries(of('signature').map((e) => [e.record.role ?? e.key.split('/')[1], e])),
     photos: of('photo'),
-    codes: codes.filter(live).map((e) => e.record).filter((c) => c.active !== false),
+    // Inactive codes too: findings recorded with one keep its name (the picker offers only active ones).
+    codes: codes.filter(live).map((e) => e.record),
     template,
     dupro: inspection.type === 'in_process',
   };

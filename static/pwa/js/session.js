@@ -64,10 +64,21 @@ export async function loadSession() {
 /** Then, online: check the session with the server (a 401 ends it), and sync. */
 export async function verifySession() {
   if (!getState().user || !navigator.onLine) return;
+  let me;
   try {
-    await api.me();  // a 401 here ends the session (api.js calls sessionEnded)
+    me = await api.me();  // a 401 here ends the session (api.js calls sessionEnded)
   } catch {
     return;  // ended, or no answer: the app goes on with what is stored
+  }
+  // An admin may have changed the role, name or factory since the login: the menus follow the server's answer.
+  const stored = getState().user;
+  if (stored && me?.id === stored.id) {
+    const now = { display_name: me.display_name, role: me.role, company: me.company, factory_id: me.factory_id };
+    if (Object.entries(now).some(([key, value]) => stored[key] !== value)) {
+      const user = { ...stored, ...now };
+      await setMeta('user', user);
+      setState({ user });
+    }
   }
   await autoSync();
 }

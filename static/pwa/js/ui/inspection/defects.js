@@ -50,7 +50,8 @@ function DefectForm({ data, user, entry, onDone }) {
   useDirty('defect', changed);
   useEffect(() => { if (data.dupro) people(user).then(setOwners); }, []);
   const chosen = data.codes.find((c) => c.code === form.code);
-  const results = useMemo(() => searchLibrary(data.codes, query).slice(0, MAX_RESULTS), [query, data.codes]);
+  const results = useMemo(() => searchLibrary(data.codes.filter((c) => c.active !== false), query).slice(0, MAX_RESULTS),
+    [query, data.codes]);
   const set = (patch) => setForm((f) => ({ ...f, ...patch }));
   const drop = (ids) => { for (const id of ids) if (added.current.delete(id)) discardPhoto(id).catch(() => {}); };
   const cancel = () => { drop([...added.current]); onDone(); };
