@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from tests.pwa.conftest import Floor
 
 PO, LATER_PO, OTHER_PO = "PO-24-1187", "PO-24-1203", "PO-77-0042"
+STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "pwa" / "js"
 
 
 @dataclass
@@ -182,3 +184,24 @@ def test_staff_see_the_orders_entry_beside_my_inspections(page: Page, floor: Flo
     expect(nav.get_by_role("link", name="My inspections")).to_have_attribute("aria-current", "page")
     expect(nav.get_by_role("link", name="Orders")).to_be_visible()
     assert small_targets(page) == []
+
+
+def test_every_office_string_comes_in_both_languages(page: Page, floor: Floor) -> None:
+    """The office screens' words load with them (not at start): all of them, in English and in Chinese."""
+    open_app(page)
+    modules = sorted(p.name for p in (STATIC_JS).glob("office*-strings.js"))
+    assert "office-strings.js" in modules and len(modules) > 1
+    en, zh = page.evaluate("""async (modules) => {
+        for (const name of modules) await import(`/app/js/${name}`);
+        const i18n = await import('/app/js/i18n.js');
+        return [i18n.keys('en'), i18n.keys('zh')];
+    }""", modules)
+    assert set(zh) <= set(en) and {k for k in en if not k.endswith("_one")} == set(zh)
+
+
+@pytest.mark.parametrize("address", ["#/users", "#/library", "#/factories", "#/orders/new", "#/follow-ups"])
+def test_an_inspector_reaches_no_office_screen_by_its_address(page: Page, floor: Floor, address: str) -> None:
+    log_in(page, floor.inspector.username)
+    page.goto(f"/app/{address}")
+    page.locator("main[data-screen=inspections]").wait_for()
+    expect(page.locator("main.office")).to_have_count(0)

@@ -1,9 +1,25 @@
-// The words of the office screens (Orders and an order's detail), in both languages.
+// The words of the office screens shared by all of them, and of Orders and an order's detail, in both languages.
+// Each other office screen has its own file (office-<area>-strings.js).
 import { addStrings } from './i18n.js';
 
 addStrings({
   en: {
     'office.nav': 'Sections',
+    'office.new_order': 'New order',
+    'office.order_actions': 'What to do with this order',
+    'office.edit_order': 'Edit order',
+    'office.upload_packing': 'Packing list',
+    'office.spec_sheet': 'Spec sheet',
+    'office.book': 'Book inspection',
+    'office.open_result': 'Result',
+    'office.book_reinspection': 'Book re-inspection',
+    'office.is_reinspection': 'Re-inspection of a rejected inspection',
+    'office.follow_ups_work': 'Work on these follow-ups',
+    'office.nav_follow_ups': 'Follow-ups',
+    'office.nav_factories': 'Factories',
+    'office.nav_customers': 'Customers',
+    'office.nav_users': 'Users',
+    'office.nav_library': 'Library',
     'office.orders': 'Orders',
     'office.needs_network': 'Needs the network. Orders are shown only online; this screen comes back by itself when you are online again.',
     'office.search': 'Search PO or style',
@@ -75,6 +91,21 @@ addStrings({
   },
   zh: {
     'office.nav': '栏目',
+    'office.new_order': '新建订单',
+    'office.order_actions': '订单操作',
+    'office.edit_order': '编辑订单',
+    'office.upload_packing': '装箱单',
+    'office.spec_sheet': '尺寸表',
+    'office.book': '预约验货',
+    'office.open_result': '验货结果',
+    'office.book_reinspection': '预约复验',
+    'office.is_reinspection': '对被拒收验货的复验',
+    'office.follow_ups_work': '处理这些整改',
+    'office.nav_follow_ups': '整改',
+    'office.nav_factories': '工厂',
+    'office.nav_customers': '客户',
+    'office.nav_users': '用户',
+    'office.nav_library': '缺陷库',
     'office.orders': '订单',
     'office.needs_network': '需要网络。订单只在联网时显示；网络恢复后本页面会自动重新显示。',
     'office.search': '搜索订单号或款号',

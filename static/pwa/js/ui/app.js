@@ -8,7 +8,7 @@ import { Banners } from './banners.js';
 import { html, useEffect, useReducer, useRef, useState } from './html.js';
 import { Inspections } from './inspections.js';
 import { Login } from './login.js';
-import { seesOrders } from './office/nav.js';
+import { seesOffice } from './office/nav.js';
 
 /** Re-render the calling component on every state change; returns the state. */
 export function useAppState() {
@@ -21,13 +21,34 @@ export function useAppState() {
   return getState();
 }
 
-/** The route in a hash: {inspection, tab} for an inspection's screen, {orders} or {order} for the office
- * screens, {} for My inspections. */
+const UUID = '[0-9a-fA-F-]{36}';
+// The office screens' addresses, each to the name of its screen (ui/office/index.js SCREENS).
+const OFFICE_ROUTES = [
+  [/^orders$/, 'orders'],
+  [/^orders\/new$/, 'order-new'],
+  [new RegExp(`^orders/(${UUID})$`), 'order'],
+  [new RegExp(`^orders/(${UUID})/edit$`), 'order-edit'],
+  [new RegExp(`^orders/(${UUID})/packing-list$`), 'packing-list'],
+  [new RegExp(`^orders/(${UUID})/spec-sheet$`), 'spec-sheet'],
+  [new RegExp(`^orders/(${UUID})/book$`), 'book'],
+  [new RegExp(`^orders/(${UUID})/inspections/(${UUID})$`), 'result'],
+  [/^follow-ups$/, 'follow-ups'],
+  [/^factories$/, 'factories'],
+  [/^customers$/, 'customers'],
+  [/^users$/, 'users'],
+  [/^library$/, 'library'],
+];
+
+/** The route in a hash: {inspection, tab} for an inspection's screen; {office, ids, params} for an office
+ * screen (ids: the UUIDs in the address, params: what follows a "?"); {} for My inspections. */
 export function parseRoute(hash = location.hash) {
-  const match = /^#\/inspections\/([0-9a-fA-F-]{36})(?:\/([a-z]+))?/.exec(hash);
+  const match = new RegExp(`^#/inspections/(${UUID})(?:/([a-z]+))?`).exec(hash);
   if (match) return { inspection: match[1], tab: match[2] || 'start' };
-  const order = /^#\/orders(?:\/([0-9a-fA-F-]{36}))?\/?$/.exec(hash);
-  if (order) return order[1] ? { order: order[1] } : { orders: true };
+  const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
+  for (const [pattern, office] of OFFICE_ROUTES) {
+    const found = pattern.exec(path.replace(/\/$/, ''));
+    if (found) return { office, ids: found.slice(1), params: Object.fromEntries(new URLSearchParams(query)) };
+  }
   return {};
 }
 
@@ -70,8 +91,8 @@ function OfficeRoute({ state, route }) {
   }, []);
   if (failed) return html`<main id="main" tabindex="-1" class="screen"><p class="notice error" role="alert">${t(failed)}</p></main>`;
   if (!screen) return html`<main id="main" tabindex="-1" class="screen"><p role="status">${t('loading')}</p></main>`;
-  return route.order ? html`<${screen.OrderScreen} state=${state} id=${route.order} />`
-    : html`<${screen.OrdersScreen} state=${state} />`;
+  const Screen = screen.SCREENS[route.office];
+  return html`<${Screen} state=${state} ids=${route.ids} params=${route.params} />`;
 }
 
 export async function switchLanguage() {
@@ -98,13 +119,13 @@ export function App() {
   const state = useAppState();
   const route = useRoute();
   const inInspection = Boolean(state.user && route.inspection);
-  const inOffice = Boolean(seesOrders(state.user) && (route.orders || route.order));
+  const inOffice = Boolean(route.office && seesOffice(state.user, route.office));
   const screen = !state.user ? 'login_title' : inInspection ? `${route.inspection}/${route.tab}`
-    : inOffice ? (route.order ? `order/${route.order}` : 'office.orders') : 'my_inspections';
+    : inOffice ? `${route.office}/${route.ids.join('/')}` : 'my_inspections';
   const shown = useRef(screen);
   useEffect(() => {
-    // An inspection's screens and an order's name themselves.
-    if (!inInspection && !route.order) document.title = `${t(screen)} · ${t('app_name')}`;
+    // An inspection's screens and the office screens name themselves.
+    if (!inInspection && !inOffice) document.title = `${t(screen)} · ${t('app_name')}`;
   }, [screen, state.lang]);
   useEffect(() => {
     // A new screen: move the focus to it, so a screen reader starts there (not on the page's first load), and

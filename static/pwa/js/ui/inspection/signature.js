@@ -1,5 +1,6 @@
 // A signature drawn with a finger (pointer events: touch, pen and mouse alike) on a canvas, saved as a PNG
-// with the signer's name.
+// with the signer's name. The drawing surface (usePad + DrawingPad) is shared with the office's result screen,
+// where the factory signs on its own login; SignaturePad is the inspection's, saved through the outbox.
 import { errorMessage } from '../../api.js';
 import { formatDateTime, t } from '../../i18n.js';
 import { signReport } from '../../records.js';
@@ -9,15 +10,24 @@ import { RecordIssue, useDirty } from './parts.js';
 const WIDTH = 640;
 const HEIGHT = 240;
 
-export function SignaturePad({ data, user, role, entry, defaultName = '' }) {
+/** The state of a drawing surface: {canvas (its ref), drawn, clear(), png() → the PNG as base64}. */
+export function usePad() {
   const canvas = useRef(null);
-  const [name, setName] = useState(defaultName);
   const [drawn, setDrawn] = useState(false);
-  const [error, setError] = useState(null);
-  useDirty(`sign-${role}`, !entry && drawn);
+  return {
+    canvas, drawn, setDrawn,
+    clear() {
+      canvas.current?.getContext('2d').clearRect(0, 0, WIDTH, HEIGHT);
+      setDrawn(false);
+    },
+    png: () => canvas.current.toDataURL('image/png').split(',')[1],
+  };
+}
 
+/** The canvas of a usePad() to draw on; `label` names it for a screen reader (what to draw, for whom). */
+export function DrawingPad({ pad, label }) {
   useEffect(() => {
-    const c = canvas.current;
+    const c = pad.canvas.current;
     if (!c) return undefined;
     const ctx = c.getContext('2d');
     ctx.lineWidth = 4;
@@ -35,7 +45,7 @@ export function SignaturePad({ data, user, role, entry, defaultName = '' }) {
       ctx.beginPath();
       ctx.arc(last[0], last[1], 2, 0, Math.PI * 2);
       ctx.fill();
-      setDrawn(true);
+      pad.setDrawn(true);
     };
     const move = (event) => {
       if (!last) return;
@@ -58,20 +68,22 @@ export function SignaturePad({ data, user, role, entry, defaultName = '' }) {
       c.removeEventListener('pointerup', up);
       c.removeEventListener('pointercancel', up);
     };
-  }, [entry]);
+  }, []);
+  return html`<canvas ref=${pad.canvas} width=${WIDTH} height=${HEIGHT} class="pad" role="img" aria-label=${label}></canvas>`;
+}
 
-  function clear() {
-    canvas.current.getContext('2d').clearRect(0, 0, WIDTH, HEIGHT);
-    setDrawn(false);
-  }
+export function SignaturePad({ data, user, role, entry, defaultName = '' }) {
+  const pad = usePad();
+  const [name, setName] = useState(defaultName);
+  const [error, setError] = useState(null);
+  useDirty(`sign-${role}`, !entry && pad.drawn);
 
   async function sign() {
     if (!name.trim()) return setError(t('sign_name_missing'));
-    if (!drawn) return setError(t('sign_missing'));
+    if (!pad.drawn) return setError(t('sign_missing'));
     setError(null);
     try {
-      const png = canvas.current.toDataURL('image/png').split(',')[1];
-      await signReport(data, user, role, name.trim(), png);
+      await signReport(data, user, role, name.trim(), pad.png());
     } catch (failure) {
       setError(errorMessage(failure));
     }
@@ -92,10 +104,10 @@ export function SignaturePad({ data, user, role, entry, defaultName = '' }) {
       <label class="field"><span>${t('signer_name')}</span>
         <input value=${name} maxlength="120" autocomplete="name" onInput=${(e) => setName(e.currentTarget.value)} />
       </label>
-      <canvas ref=${canvas} width=${WIDTH} height=${HEIGHT} class="pad" role="img" aria-label=${t('sign_here', { who: title })}></canvas>
+      <${DrawingPad} pad=${pad} label=${t('sign_here', { who: title })} />
       ${error ? html`<p class="notice error" role="alert">${error}</p>` : null}
       <div class="form-actions">
-        <button type="button" class="btn secondary" onClick=${clear}>${t('clear')}</button>
+        <button type="button" class="btn secondary" onClick=${pad.clear}>${t('clear')}</button>
         <button type="button" class="btn primary" onClick=${sign}>${t('sign')}</button>
       </div>
     </section>`;
