@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests.helpers import TESTDATA
+from tests.helpers import TESTDATA, Actor
 from tests.pwa.conftest import CHROMIUM_ARGS, PHONE, Watch, _watch_page
 from tests.pwa.labels import carton_label, write_y4m
 from tests.pwa.steps import card, download, log_in, open_app, run_axe, screenshot, small_targets, wait_for_offline_shell
@@ -328,7 +328,7 @@ def test_a_whole_pre_shipment_inspection_offline(camera_page: Page, floor: Floor
     assert [s["verdict"] for s in camera_scan] == ["ok"] and camera_scan[0]["text"].endswith(cartons[-1]["barcode"])
 
 
-def test_an_in_process_check_with_a_follow_up(page: Page, floor: Floor) -> None:
+def test_an_in_process_check_with_a_follow_up(page: Page, floor: Floor, admin: Actor) -> None:
     put_spec_sheets(floor)
     open_app(page)
     log_in(page, floor.inspector.username)
@@ -360,6 +360,17 @@ def test_an_in_process_check_with_a_follow_up(page: Page, floor: Floor) -> None:
     assert defect["code"] == "W01" and defect["count"] == 3 and defect["note"] == "line 4"
     assert defect["follow_up"] is True and defect["follow_up_owner_id"] == floor.inspector.id
     assert defect["follow_up_due"] == due
+
+    # The admin retires the code: the finding recorded with it keeps its name on the phone, after a sync.
+    admin.put("/api/defect-codes/W01", json={"category": "workmanship", "name_en": "Broken stitch", "name_zh": "断线",
+                                           "default_severity": "major", "active": False}).raise_for_status()
+    page.evaluate("import('/app/js/sync.js').then((sync) => sync.syncNow())")
+    page.wait_for_function("""async () => {
+        const db = await import('/app/js/db.js');
+        return (await db.recordsOfKind('defect_code')).some((e) => e.record.code === 'W01' && !e.record.active);
+    }""")
+    tab(page, "Defects", "defects")
+    expect(page.locator("li.defect")).to_contain_text("Broken stitch")
 
 
 def test_an_inspection_can_be_aborted_with_a_reason(page: Page, floor: Floor) -> None:

@@ -176,6 +176,10 @@ def test_admin_creates_a_user_changes_the_role_and_resets_the_password(
     assert (listed["role"], listed["company"], listed["version"]) == ("inspector", "QA Partners Ltd", 2)
     # The role applies at once, to a session that was open before.
     assert login(client, "lin.tao", password).get("/api/auth/me").json()["role"] == "inspector"
+    # Their app, open since before, takes the new role when it starts again: an inspector has no Orders.
+    theirs.reload()
+    theirs.wait_for_function("async () => (await (await import('/app/js/db.js')).getMeta('user')).role === 'inspector'")
+    expect(theirs.get_by_role("link", name="Orders")).to_have_count(0)
 
     # A password reset: the old one no longer works, the new one does; their session ended.
     card.get_by_role("button", name="Reset password").click()
