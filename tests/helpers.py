@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from litestar.testing import TestClient
+from openpyxl import Workbook
 
 from api.barcodes import gs1
 from api.db import create_engine, create_sessionmaker
@@ -136,3 +138,13 @@ def upload_packing_list(actor, order, first_serial=100, reason=None):  # type: i
 
 def inspection_body(order, **extra):  # type: ignore[no-untyped-def]
     return {"order_id": order["id"], "type": "pre_shipment", "lot_size": 720, **extra}
+
+
+def xlsx(rows: list[list[Any]]) -> bytes:
+    """An Excel workbook (.xlsx) whose first sheet holds these rows, as a factory's packing list arrives."""
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

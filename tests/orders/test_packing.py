@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 
 import pytest
-from openpyxl import Workbook
 
 from api.barcodes import gs1
 from api.orders.packing import LineRef, PackingListInvalid, normalise_header, parse_packing_list, read_table
-from tests.helpers import assert_problem, sscc
+from tests.helpers import assert_problem, sscc, xlsx
 
 LINES = [LineRef("a", "JK-BLK-M", "Black", "M"), LineRef("b", "JK-BLK-L", "Black", "L"),
          LineRef("c", "JK-NAV-M", "Navy", "M")]
@@ -79,13 +77,9 @@ def test_every_bad_row_and_column_is_listed() -> None:
 
 
 def test_a_number_mangled_by_excel_is_explained() -> None:
-    book = Workbook()
-    book.active.append(["Carton", "SSCC", "SKU", "Qty"])
-    book.active.append([1, 3.6901234000000005e17, "JK-BLK-M", 12])
-    data = io.BytesIO()
-    book.save(data)
+    data = xlsx([["Carton", "SSCC", "SKU", "Qty"], [1, 3.6901234000000005e17, "JK-BLK-M", 12]])
     with pytest.raises(PackingListInvalid) as caught:
-        parse_packing_list(read_table("list.xlsx", data.getvalue()), LINES, "PO-7")
+        parse_packing_list(read_table("list.xlsx", data), LINES, "PO-7")
     assert "text" in caught.value.errors[0].message
 
 
@@ -145,15 +139,10 @@ def test_short_and_over_lines(world) -> None:  # type: ignore[no-untyped-def]
 
 def test_xlsx_import(world) -> None:  # type: ignore[no-untyped-def]
     order = world.orders[0]
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["装箱单 PACKING LIST"])
-    sheet.append(["箱号", "货号", "数量", "净重", "毛重", "条码"])
-    sheet.append(["1-5", order["lines"][0]["sku"], 24, 10.5, 11.7, sscc(500)])
-    sheet.append([6, order["lines"][1]["sku"], 24, 10.5, 11.7, f"(00){sscc(600)}"])
-    data = io.BytesIO()
-    book.save(data)
-    response = upload(world.admin, order, data.getvalue(), "list.xlsx")
+    data = xlsx([["装箱单 PACKING LIST"], ["箱号", "货号", "数量", "净重", "毛重", "条码"],
+                 ["1-5", order["lines"][0]["sku"], 24, 10.5, 11.7, sscc(500)],
+                 [6, order["lines"][1]["sku"], 24, 10.5, 11.7, f"(00){sscc(600)}"]])
+    response = upload(world.admin, order, data, "list.xlsx")
     assert response.status_code == 201, response.text
     assert response.json()["carton_count"] == 6
 

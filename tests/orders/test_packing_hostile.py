@@ -6,11 +6,10 @@ import io
 import zipfile
 
 import pytest
-from openpyxl import Workbook
 
 from api.orders import packing
 from api.orders.packing import LineRef, PackingListInvalid, parse_packing_list, read_table
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, xlsx
 
 LINES = [LineRef("a", "JK-BLK-M", "Black", "M"), LineRef("b", "JK-BLK-L", "Black", "L")]
 HEADER = "Carton No.,SKU,Qty,N.W.,Meas,L"
@@ -85,15 +84,6 @@ def test_too_many_columns_are_refused() -> None:
     assert (error.row, "columns" in error.message) == (2, True)
 
 
-def workbook(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    for values in rows:
-        book.active.append(values)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def rewrite(data: bytes, change, extra: dict[str, bytes] | None = None) -> bytes:  # type: ignore[no-untyped-def]
     """The same workbook with its sheet's XML changed (and parts added), zipped again."""
     out = io.BytesIO()
@@ -117,7 +107,7 @@ def declared(data: bytes, ref: str) -> bytes:
 
 
 def test_an_xlsx_declaring_a_huge_dimension_reads_only_its_cells() -> None:
-    data = declared(workbook([["Carton No.", "SKU", "Qty"], [1, "JK-BLK-M", 12], [2, "JK-BLK-L", 6]]), "A1:ALL60000")
+    data = declared(xlsx([["Carton No.", "SKU", "Qty"], [1, "JK-BLK-M", 12], [2, "JK-BLK-L", 6]]), "A1:ALL60000")
     assert len(data) < 10_000
     rows = read_table("l.xlsx", data)
     assert rows == [["Carton No.", "SKU", "Qty"], ["1", "JK-BLK-M", "12"], ["2", "JK-BLK-L", "6"]]
@@ -125,13 +115,13 @@ def test_an_xlsx_declaring_a_huge_dimension_reads_only_its_cells() -> None:
 
 
 def test_an_xlsx_with_a_cell_far_to_the_right_or_down_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    wide = rewrite(workbook([["Carton No.", "SKU", "Qty"], [1, "JK-BLK-M", 12]]),
+    wide = rewrite(xlsx([["Carton No.", "SKU", "Qty"], [1, "JK-BLK-M", 12]]),
                    lambda xml: xml.replace("</row></sheetData>",
                                            '<c r="XFD2" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'))
     [error] = problems(wide, "l.xlsx")
     assert (error.row, "columns" in error.message) == (2, True)
     monkeypatch.setattr(packing, "MAX_ROWS", 1000)
-    far = rewrite(workbook([["Carton No.", "SKU", "Qty"], [1, "JK-BLK-M", 12]]),
+    far = rewrite(xlsx([["Carton No.", "SKU", "Qty"], [1, "JK-BLK-M", 12]]),
                   lambda xml: xml.replace("</sheetData>", '<row r="1048576"><c r="A1048576"><v>1</v></c></row>'
                                                           "</sheetData>"))
     [error] = problems(far, "l.xlsx")
@@ -139,7 +129,7 @@ def test_an_xlsx_with_a_cell_far_to_the_right_or_down_is_refused(monkeypatch: py
 
 
 def test_an_xlsx_zip_bomb_is_refused_by_its_unpacked_size() -> None:
-    bomb = rewrite(workbook([["Carton No.", "SKU", "Qty"], [1, "JK-BLK-M", 12]]), lambda xml: xml,
+    bomb = rewrite(xlsx([["Carton No.", "SKU", "Qty"], [1, "JK-BLK-M", 12]]), lambda xml: xml,
                    {"xl/media/padding.bin": bytes(packing.MAX_UNZIPPED + 1)})
     assert len(bomb) < 1_000_000
     [error] = problems(bomb, "l.xlsx")

@@ -88,3 +88,15 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def draw_signature(page: Page, canvas: Locator) -> None:
+    """A zigzag with the mouse across a signature pad's canvas, in the middle of the screen."""
+    canvas.evaluate("(c) => c.scrollIntoView({ block: 'center' })")
+    box = canvas.bounding_box()
+    assert box
+    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for i in range(1, 12):
+        page.mouse.move(box["x"] + 20 + i * 22, box["y"] + box["height"] * (0.7 - 0.4 * ((i % 3) / 2)), steps=2)
+    page.mouse.up()

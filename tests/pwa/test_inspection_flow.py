@@ -18,7 +18,9 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from tests.helpers import TESTDATA, Actor
 from tests.pwa.conftest import CHROMIUM_ARGS, PHONE, Watch, _watch_page
 from tests.pwa.labels import carton_label, write_y4m
-from tests.pwa.steps import card, download, log_in, open_app, run_axe, screenshot, small_targets, wait_for_offline_shell
+from tests.pwa.steps import (
+    card, download, draw_signature, log_in, open_app, run_axe, screenshot, small_targets, wait_for_offline_shell,
+)
 
 if TYPE_CHECKING:
     from tests.pwa.conftest import Floor
@@ -136,14 +138,7 @@ def sign(page: Page, signer: str, name: str | None = None) -> None:
     pad = page.get_by_role("region", name=signer)
     if name:
         pad.get_by_label("Name").fill(name)
-    pad.locator("canvas").evaluate("(canvas) => canvas.scrollIntoView({ block: 'center' })")
-    box = pad.locator("canvas").bounding_box()
-    assert box
-    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
-    page.mouse.down()
-    for i in range(1, 12):
-        page.mouse.move(box["x"] + 20 + i * 22, box["y"] + box["height"] * (0.7 - 0.4 * ((i % 3) / 2)), steps=2)
-    page.mouse.up()
+    draw_signature(page, pad.locator("canvas"))
     pad.get_by_role("button", name="Sign").click()
     expect(pad).to_contain_text("Signed by")
 

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import BrowserContext, Page, Response, expect
 
 from tests.helpers import TESTDATA, Actor, inspection_body
-from tests.pwa.steps import FACTORY_NAME, screenshot
+from tests.pwa.steps import FACTORY_NAME, draw_signature, screenshot
 from tests.pwa.test_inspection_flow import SPEC_SHEET
 from tests.pwa.test_office import LATER_PO, OTHER_PO, PO, Office, check_page, log_in, office, open_orders  # noqa: F401
 
@@ -151,17 +151,6 @@ def assert_no_picks(answers: list[tuple[str, str]], picked: list[dict[str, Any]]
     assert not [b for b in barcodes if b in shown]
 
 
-def draw(page: Page, canvas: Any) -> None:
-    canvas.evaluate("(c) => c.scrollIntoView({ block: 'center' })")
-    box = canvas.bounding_box()
-    assert box
-    page.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
-    page.mouse.down()
-    for i in range(1, 12):
-        page.mouse.move(box["x"] + 20 + i * 22, box["y"] + box["height"] * (0.7 - 0.4 * ((i % 3) / 2)), steps=2)
-    page.mouse.up()
-
-
 def wait_for_images(page: Page, selector: str) -> None:
     page.wait_for_function("(s) => [...document.querySelectorAll(s)].every((i) => i.complete && i.naturalWidth > 0)",
                            arg=selector)
@@ -275,7 +264,7 @@ def test_a_factory_sees_its_own_orders_no_picks_and_signs_the_submitted_result(
     form.get_by_label("Name", exact=True).fill(FACTORY_SIGNER)
     form.get_by_role("button", name="Sign the report").click()
     expect(form.get_by_role("alert")).to_have_text("Draw the signature first.")
-    draw(page, form.get_by_role("img", name="Signature of the Factory representative: draw with your finger"))
+    draw_signature(page, form.get_by_role("img", name="Signature of the Factory representative: draw with your finger"))
     expect(form.get_by_role("alert")).to_have_count(0)
     check_page(page)
     screenshot(page, "office-result-sign-en")

@@ -5,16 +5,14 @@ cartons were picked from, with a reason; a dropped upload imports nothing and ca
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from openpyxl import Workbook
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from tests.helpers import Actor, sscc
+from tests.helpers import Actor, sscc, xlsx
 from tests.pwa.conftest import _user
 from tests.pwa.steps import screenshot
 from tests.pwa.test_office import check_page, log_in
@@ -28,15 +26,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def merchandiser(floor: Floor, admin: Actor, client: httpx.Client) -> Actor:
     return _user(admin, client, "merchandiser", "Zhao Min 赵敏")
-
-
-def xlsx(rows: list[list[Any]]) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
 
 
 def csv(rows: list[str]) -> bytes:
