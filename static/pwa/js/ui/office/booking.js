@@ -5,7 +5,7 @@ import '../../office-forms-strings.js';
 import { ApiError, errorMessage, isNetworkError } from '../../api.js';
 import { t, tn } from '../../i18n.js';
 import { html, useEffect, useRef, useState } from '../html.js';
-import { Failed, Field, FormError, NeedsNetwork, date, fieldErrors, get, send } from './common.js';
+import { Failed, Field, FormError, NeedsNetwork, OfficeScreen, date, fieldErrors, get, send } from './common.js';
 
 const TYPES = ['pre_shipment', 'in_process', 'pre_production', 'container_loading'];
 // Who may be assigned an inspection (api/access.py ASSIGNABLE); inspectors come first, they do most of them.
@@ -96,20 +96,17 @@ export function BookScreen({ state, ids: [orderId], params = {} }) {
   useEffect(() => { if (state.online && data?.screen !== screen) load(); }, [screen, state.online]);
 
   const title = reinspectionOf ? t('book.reinspection_title') : t('book.title');
-  useEffect(() => { document.title = `${title} · ${t('app_name')}`; }, [title, state.lang]);
   const po = data?.order.po_number;
+  const back = { href: `#/orders/${orderId}`, label: po ? t('forms.back_order', { po }) : t('office.back') };
+  const heading = html`${title}${po ? html` <span class="title-po">· ${po}</span>` : null}`;
   return html`
-    <main id="main" tabindex="-1" class="screen office" data-screen="book">
-      <a class="back" href=${`#/orders/${orderId}`}>
-        <span aria-hidden="true">‹ </span>${po ? t('forms.back_order', { po }) : t('office.back')}
-      </a>
-      <h1>${title}${po ? html` <span class="title-po">· ${po}</span>` : null}</h1>
+    <${OfficeScreen} state=${state} name="book" title=${title} heading=${heading} back=${back} keepOffline>
       ${data?.screen === screen ? html`<${BookingForm} key=${screen} state=${state} data=${data}
         reinspectionOf=${reinspectionOf} />`
         : !state.online ? html`<${NeedsNetwork} />`
         : loadError ? html`<${Failed} error=${loadError} onRetry=${load} />`
         : html`<p role="status">${t('loading')}</p>`}
-    </main>`;
+    <//>`;
 }
 
 function BookingForm({ state, data, reinspectionOf }) {

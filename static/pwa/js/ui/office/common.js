@@ -58,17 +58,18 @@ export function useLoad(state, loader, deps = []) {
 
 /**
  * The frame of an office screen: <main> named by data-screen, the sections bar (section: which tab is current)
- * or a back link ({href, label}), the heading, which also names the browser tab, and the offline notice in place
- * of the content while offline.
+ * or a back link ({href, label}), the heading (`heading`, else the title, which names the browser tab), and the
+ * offline notice in place of the content while offline. A form keeps its content offline (keepOffline), so that
+ * nothing typed is lost: it says itself what the network's absence means for it.
  */
-export function OfficeScreen({ state, name, title, section, back, children }) {
+export function OfficeScreen({ state, name, title, heading = title, section, back, keepOffline = false, children }) {
   useEffect(() => { document.title = `${title} · ${t('app_name')}`; }, [title, state.lang]);
   return html`
     <main id="main" tabindex="-1" class="screen office" data-screen=${name}>
       ${section ? html`<${SectionNav} user=${state.user} current=${section} />` : null}
       ${back ? html`<a class="back" href=${back.href}><span aria-hidden="true">‹ </span>${back.label}</a>` : null}
-      <h1>${title}</h1>
-      ${state.online ? children : html`<${NeedsNetwork} />`}
+      <h1>${heading}</h1>
+      ${state.online || keepOffline ? children : html`<${NeedsNetwork} />`}
     </main>`;
 }
 

@@ -6,7 +6,7 @@ import '../../office-forms-strings.js';
 import { ApiError, isNetworkError } from '../../api.js';
 import { t, tn } from '../../i18n.js';
 import { html, useEffect, useRef, useState } from '../html.js';
-import { Failed, Field, FormError, NeedsNetwork, fieldErrors, get, send } from './common.js';
+import { Failed, Field, FormError, NeedsNetwork, OfficeScreen, fieldErrors, get, send } from './common.js';
 
 const STATUSES = ['draft', 'confirmed', 'in_production', 'ready_to_ship', 'shipped', 'cancelled'];
 const LEVELS = ['S-1', 'S-2', 'S-3', 'S-4', 'I', 'II', 'III'];
@@ -134,18 +134,15 @@ export function OrderFormScreen({ state, ids }) {
 
   const po = data?.order?.po_number;
   const title = id ? t('forms.edit_title', { po: po ?? '' }) : t('forms.new_title');
-  useEffect(() => { document.title = `${title} · ${t('app_name')}`; }, [title, state.lang]);
   const back = id ? { href: `#/orders/${id}`, label: po ? t('forms.back_order', { po }) : t('office.back') }
     : { href: '#/orders', label: t('office.back') };
   return html`
-    <main id="main" tabindex="-1" class="screen office" data-screen=${id ? 'order-edit' : 'order-new'}>
-      <a class="back" href=${back.href}><span aria-hidden="true">‹ </span>${back.label}</a>
-      <h1>${title}</h1>
+    <${OfficeScreen} state=${state} name=${id ? 'order-edit' : 'order-new'} title=${title} back=${back} keepOffline>
       ${data?.id === id ? html`<${OrderForm} key=${id || 'new'} state=${state} data=${data} cancel=${back.href} />`
         : !state.online ? html`<${NeedsNetwork} />`
         : error ? html`<${Failed} error=${error} onRetry=${load} />`
         : html`<p role="status">${t('loading')}</p>`}
-    </main>`;
+    <//>`;
 }
 
 function OrderForm({ state, data, cancel }) {

@@ -4,7 +4,7 @@ import { errorMessage, isNetworkError } from '../../api.js';
 import { formatDateTime, t, tn } from '../../i18n.js';
 import { html, useEffect, useRef, useState } from '../html.js';
 import { ShipOrder } from './booking.js';
-import { Failed, NeedsNetwork, dash, date, get, zh } from './common.js';
+import { Failed, Loaded, NeedsNetwork, OfficeScreen, dash, date, get, useLoad, zh } from './common.js';
 import { SectionNav, seesOffice } from './nav.js';
 
 const PER_PAGE = 20;
@@ -283,57 +283,41 @@ function Timeline({ part }) {
 }
 
 export function OrderScreen({ state, ids: [id] }) {
-  const [data, setData] = useState(null);
-  const [error, setError] = useState(null);
-  const seq = useRef(0);
-
-  async function load() {
-    const mine = ++seq.current;
-    setError(null);
-    try {
-      const answer = await loadOrder(id);
-      if (mine === seq.current) setData(answer);
-    } catch (failure) {
-      if (mine === seq.current) setError(failure);
-    }
-  }
-  useEffect(() => { if (state.online) load(); }, [id, state.online]);
-
-  const order = data?.order;
-  useEffect(() => {
-    document.title = `${order ? t('office.order_title', { po: order.po_number }) : t('office.orders')} · ${t('app_name')}`;
-  }, [order, state.lang]);
-  const status = order && (zh() ? order.inspection_status_zh || order.inspection_status : order.inspection_status);
+  const load = useLoad(state, () => loadOrder(id), [id]);
+  const order = load.data?.order;
+  const title = order ? t('office.order_title', { po: order.po_number }) : t('office.orders');
   return html`
-    <main id="main" tabindex="-1" class="screen" data-screen="order">
-      <a class="back" href="#/orders"><span aria-hidden="true">‹ </span>${t('office.back')}</a>
-      <h1>${order ? t('office.order_title', { po: order.po_number }) : t('office.orders')}</h1>
-      ${!state.online ? html`<${NeedsNetwork} />`
-        : error ? html`<${Failed} error=${error} onRetry=${load} />`
-        : !data ? html`<p role="status">${t('loading')}</p>` : html`
-        <dl class="fields panel-fields">
-          <div><dt>${t('field_style')}</dt><dd>${order.style_number}</dd></div>
-          <div><dt>${t('field_ship_date')}</dt><dd>${date(order.ship_date)}</dd></div>
-          <div class="wide"><dt>${t('office.customer')}</dt><dd>${order.customer.name}</dd></div>
-          <div class="wide"><dt>${t('field_factory')}</dt><dd>${order.factory.name}</dd></div>
-          <div><dt>${t('office.order_status_label')}</dt><dd>${t(`order_status.${order.status}`)}</dd></div>
-          <div><dt>${t('office.destination')}</dt><dd>${dash(order.destination)}</dd></div>
-          ${order.factory_batch ? html`<div class="wide"><dt>${t('office.batch')}</dt><dd>${order.factory_batch}</dd></div>` : null}
-          ${order.description ? html`<div class="wide"><dt>${t('office.description')}</dt><dd>${order.description}</dd></div>` : null}
-          <div class="wide"><dt>${t('office.inspection_status')}</dt><dd>${dash(status)}</dd></div>
-        </dl>
+    <${OfficeScreen} state=${state} name="order" title=${title} back=${{ href: '#/orders', label: t('office.back') }}>
+      <${Loaded} load=${load}>${(data) => html`
+        <${OrderFacts} order=${data.order} />
         ${seesOffice(state.user, 'order-edit') ? html`
           <nav class="office-actions" aria-label=${t('office.order_actions')}>
-            <a class="btn secondary small" href=${`#/orders/${order.id}/edit`}>${t('office.edit_order')}</a>
-            <a class="btn secondary small" href=${`#/orders/${order.id}/packing-list`}>${t('office.upload_packing')}</a>
-            <a class="btn secondary small" href=${`#/orders/${order.id}/spec-sheet`}>${t('office.spec_sheet')}</a>
-            <a class="btn primary small" href=${`#/orders/${order.id}/book`}>${t('office.book')}</a>
+            <a class="btn secondary small" href=${`#/orders/${id}/edit`}>${t('office.edit_order')}</a>
+            <a class="btn secondary small" href=${`#/orders/${id}/packing-list`}>${t('office.upload_packing')}</a>
+            <a class="btn secondary small" href=${`#/orders/${id}/spec-sheet`}>${t('office.spec_sheet')}</a>
+            <a class="btn primary small" href=${`#/orders/${id}/book`}>${t('office.book')}</a>
           </nav>
-          <${ShipOrder} order=${order} onShipped=${load} />` : null}
-        <${Lines} order=${order} />
+          <${ShipOrder} order=${data.order} onShipped=${load.reload} />` : null}
+        <${Lines} order=${data.order} />
         <${Packing} part=${data.packing} />
-        <${Inspections} part=${data.inspections} order=${order} user=${state.user} />
-        <${FollowUps} items=${data.followUps} order=${order} />
-        <${Timeline} part=${data.timeline} />`}
-    </main>`;
+        <${Inspections} part=${data.inspections} order=${data.order} user=${state.user} />
+        <${FollowUps} items=${data.followUps} order=${data.order} />
+        <${Timeline} part=${data.timeline} />`}<//>
+    <//>`;
+}
+
+function OrderFacts({ order }) {
+  const status = zh() ? order.inspection_status_zh || order.inspection_status : order.inspection_status;
+  return html`
+    <dl class="fields panel-fields">
+      <div><dt>${t('field_style')}</dt><dd>${order.style_number}</dd></div>
+      <div><dt>${t('field_ship_date')}</dt><dd>${date(order.ship_date)}</dd></div>
+      <div class="wide"><dt>${t('office.customer')}</dt><dd>${order.customer.name}</dd></div>
+      <div class="wide"><dt>${t('field_factory')}</dt><dd>${order.factory.name}</dd></div>
+      <div><dt>${t('office.order_status_label')}</dt><dd>${t(`order_status.${order.status}`)}</dd></div>
+      <div><dt>${t('office.destination')}</dt><dd>${dash(order.destination)}</dd></div>
+      ${order.factory_batch ? html`<div class="wide"><dt>${t('office.batch')}</dt><dd>${order.factory_batch}</dd></div>` : null}
+      ${order.description ? html`<div class="wide"><dt>${t('office.description')}</dt><dd>${order.description}</dd></div>` : null}
+      <div class="wide"><dt>${t('office.inspection_status')}</dt><dd>${dash(status)}</dd></div>
+    </dl>`;
 }
