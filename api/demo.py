@@ -114,7 +114,7 @@ async def load_demo(session: AsyncSession, force: bool = False) -> None:
                 lines.append({"colour": colour, "size": size, "sku": f"{style}-{colour[:3].upper()}-{size}",
                               "gtin": gtin13(item), "quantity": per_size})
                 item += 1
-        order = await orders.create(
+        order, _ = await orders.create(
             {"customer_id": customers[customer].id, "factory_id": factories[factory].id, "po_number": po,
              "style_number": style, "factory_batch": f"{factory}-{today:%y%m}-{len(created) + 1:02d}",
              "description": description, "ship_date": today + timedelta(days=days), "destination": "Gothenburg, SE"

@@ -14,7 +14,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from api.access import requires_staff
 from api.deps import DB, CurrentUser, service_provider
 from api.errors import BadParameter
-from api.http import PageNo, PerPage, query_text
+from api.http import PageNo, PerPage, created, query_text
 from api.orders.models import Customer, Factory
 from api.orders.schemas import (
     CartonLookupOut, CustomerIn, CustomerOut, CustomerPatch, EventOut, FactoryIn, FactoryOut, FactoryPatch,
@@ -117,10 +117,10 @@ class OrderController(Controller):
         return Page(items=[order_summary(*r) for r in rows], total=total, page=page, per_page=per_page)
 
     @post("/", operation_id="createOrder")
-    async def create_order(self, data: JSONBody[OrderCreate], orders: OrderServiceDep) -> OrderOut:
+    async def create_order(self, data: JSONBody[OrderCreate], orders: OrderServiceDep) -> Response[OrderOut]:
         values = changes(data, skip=("lines",))
-        order = await orders.create(values, [changes(line) for line in data.lines])
-        return order_out(*await orders.get(order.id))
+        order, is_new = await orders.create(values, [changes(line) for line in data.lines])
+        return created(order_out(*await orders.get(order.id)), is_new)
 
     @get("/{order_id:uuid}", operation_id="getOrder")
     async def get_order(self, order_id: FromPath[UUID], orders: OrderServiceDep) -> OrderOut:

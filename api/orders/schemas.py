@@ -135,6 +135,8 @@ class OrderCreate(AqlFields, Input):
     status: OrderStatus = "confirmed"
     merchandiser_id: UUID | None = None
     lines: list[OrderLineIn] = []
+    # Made by the client, so that sending the form again after a lost answer is a replay, not a second order.
+    id: UUID | None = None
 
 
 class OrderPatch(AqlPatchFields, Input):

@@ -233,11 +233,16 @@ class OrderService:
         set_committed_value(order, "lines", [row[7] for row in rows if row[7] is not None])
         return order, Named(*rows[0][1:4]), Named(*rows[0][4:7])
 
-    async def create(self, values: dict[str, Any], lines: list[dict[str, Any]]) -> Order:
+    async def create(self, values: dict[str, Any], lines: list[dict[str, Any]]) -> tuple[Order, bool]:
+        """The new order and True; or, for a replay (an id of the client's that exists), the order and False."""
         require_staff(self.user)
+        order_id = values.pop("id", None) or new_id()
+        existing = await self.session.get(Order, order_id)
+        if existing is not None:
+            return await self._replayed(existing, values), False
         check_aql_fields(values)
         await self._check_refs(values)
-        order = Order(id=new_id(), **values, lines=[])
+        order = Order(id=order_id, **values, lines=[])
         for position, line in enumerate(lines):
             order.lines.append(OrderLine(position=position, **{**line, "gtin": check_gtin(line.get("gtin"), position)}))
         self._check_unique_skus(order.lines)
@@ -245,6 +250,15 @@ class OrderService:
             self.session.add(order)
         await record_event(self.session, order.id, "order_created", f"Order {order.po_number} created", self.user,
                            lines=len(lines))
+        return order, True
+
+    async def _replayed(self, order: Order, values: dict[str, Any]) -> Order:
+        """An order created from this id already: the same form sent again answers it, anything else is a 409."""
+        visible = order.deleted_at is None and await self.session.scalar(
+            select(func.count()).select_from(Order).where(Order.id == order.id, order_visible_to(self.user)))
+        if not visible or (order.customer_id, order.po_number) != (values["customer_id"], values["po_number"]):
+            raise Conflict("An order with this id exists with other content: reload the form to create a new order.",
+                           detail_zh="该编号的订单已存在且内容不同：请重新打开表单以新建订单。", field="id")
         return order
 
     async def update(self, order_id: uuid.UUID, version: int, values: dict[str, Any]) -> Order:

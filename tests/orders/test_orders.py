@@ -25,6 +25,22 @@ def test_po_is_unique_per_customer(world) -> None:  # type: ignore[no-untyped-de
     assert world.admin.post("/api/orders", json=other_customer).status_code == 201
 
 
+def test_a_client_made_id_makes_a_resent_form_a_replay(world) -> None:  # type: ignore[no-untyped-def]
+    """A merchandiser's answer lost on the factory Wi-Fi: the same form sent again is the same order, not a 409."""
+    order_id = str(uuid.uuid4())
+    body = order_body(world.customers[0]["id"], world.factories[0]["id"], "PO-77") | {"id": order_id}
+    first = world.merchandiser.post("/api/orders", json=body)
+    assert (first.status_code, first.json()["id"]) == (201, order_id)
+    again = world.merchandiser.post("/api/orders", json=body)
+    assert (again.status_code, again.json()) == (200, first.json())
+    timeline = world.merchandiser.get(f"/api/orders/{order_id}/timeline").json()
+    assert [e["kind"] for e in timeline].count("order_created") == 1
+    # The id with another order's content, or an id another role may not see, is no replay.
+    other = assert_problem(world.merchandiser.post("/api/orders", json=body | {"po_number": "PO-78"}), 409)
+    assert (other["field"], bool(other["detail_zh"])) == ("id", True)
+    assert_problem(world.factory_user.post("/api/orders", json=body), 403)
+
+
 @pytest.mark.parametrize("bad", ["4006381333932", "123", "40063813339311", "abcdefghijklm"])
 def test_every_gtin_check_digit_is_validated(world, bad) -> None:  # type: ignore[no-untyped-def]
     body = order_body(world.customers[0]["id"], world.factories[0]["id"], "PO-X")

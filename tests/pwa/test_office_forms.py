@@ -188,6 +188,34 @@ def test_the_form_keeps_what_was_typed_when_the_network_drops(page: Page, contex
     expect(page.locator("main[data-screen=order]").get_by_role("heading", name=f"Order {NEW_PO}")).to_be_visible()
 
 
+def test_an_order_whose_answer_was_lost_is_created_once(page: Page, floor: Floor, merchandiser: Actor) -> None:
+    """The server made the order, the answer never came back: pressing the button again opens that order."""
+    lost: list[str] = []
+
+    def lose_the_answer(route: Any) -> None:
+        if route.request.method == "POST" and not lost:
+            route.fetch()  # reaches the server, which creates it
+            lost.append(route.request.post_data_json["id"])
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    log_in(page, merchandiser.username)
+    page.goto("/app/#/orders/new")
+    page.get_by_label("Customer").select_option(label="Nordic Outdoor AB")
+    page.get_by_label("Factory", exact=True).select_option(label=FACTORY_NAME)
+    page.get_by_label("PO number").fill(NEW_PO)
+    page.get_by_label("Style").fill("ST-2503")
+    fill_line(page, 1, "Black", "M", "P2503-BLK-M", 300)
+    page.route(re.compile(r".*/api/orders$"), lose_the_answer)
+    page.get_by_role("button", name="Create order").click()
+    expect(page.locator("[data-notice]")).to_be_visible()
+    page.get_by_role("button", name="Create order").click()
+    expect(page.locator("main[data-screen=order]").get_by_role("heading", name=f"Order {NEW_PO}")).to_be_visible()
+    made = merchandiser.get(f"/api/orders?q={NEW_PO}").json()["items"]
+    assert [o["id"] for o in made] == lost  # one order, under the id the form made
+
+
 def test_editing_an_order_its_lines_and_a_stale_edit(new_context: Callable[..., BrowserContext], floor: Floor,
                                                      admin: Actor, merchandiser: Actor) -> None:
     page = new_context(**DESK).new_page()

@@ -147,6 +147,7 @@ export function OrderFormScreen({ state, ids }) {
 
 function OrderForm({ state, data, cancel }) {
   const editing = Boolean(data.order);
+  const orderId = useRef(crypto.randomUUID());  // one order per form: sent again after a lost answer, a replay
   const [base, setBase] = useState(data.order);  // the server's copy the edit is based on (its version)
   const [values, setValues] = useState(() => formOf(data.order, state.user));
   const [lines, setLines] = useState(() => (data.order ? data.order.lines.map(lineOf) : [lineOf(null)]));
@@ -231,7 +232,7 @@ function OrderForm({ state, data, cancel }) {
   }
 
   async function create() {
-    const body = { lines: lines.map(lineBody) };
+    const body = { id: orderId.current, lines: lines.map(lineBody) };
     for (const name of FIELDS) if (name !== 'status') body[name] = valueOf(name, values[name]);
     try {
       const order = await send('POST', '/api/orders', body);
