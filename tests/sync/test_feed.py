@@ -100,7 +100,10 @@ def test_changes_after_the_cursor_come_in_order_with_tombstones(world, psi) -> N
     items, cursor = read_until(world.inspector, cursor, ("defect", defect_id))
     defect = by_key(items)[("defect", defect_id)]
     assert (defect["version"], defect["record"]["count"]) == (2, 3)
-    assert sum(1 for i in items if i["kind"] == "defect") == 1  # changed twice, sent once, as it is now
+    # Changed twice, sent as it is now: once when both changes are visible together; on PostgreSQL a change held
+    # back behind another client's older transaction (see read_until) comes on its own, after the first.
+    versions = [i["version"] for i in items if i["kind"] == "defect"]
+    assert versions in ([2], [1, 2]), versions
 
     assert world.inspector.delete(f"/api/inspections/{psi['id']}/defects/{defect_id}").status_code == 204
     items, cursor = read_until(world.inspector, cursor, ("defect", defect_id))
