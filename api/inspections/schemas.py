@@ -375,6 +375,8 @@ class InspectionOut(Output):
     type: str
     status: str
     assignee_id: UUID | None
+    # Who inspects, by name: the people directory is staff's, and a factory reads its report too.
+    assignee_name: str | None
     scheduled_for: date | None
     revision_of_id: UUID | None
     superseded_by_id: UUID | None

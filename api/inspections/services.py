@@ -205,9 +205,12 @@ class InspectionService:
         template = (await self.session.get(ChecklistTemplate, inspection.checklist_template_id)
                     if inspection.checklist_template_id else None)
         spec = await self.session.get(SpecSheet, order.id)
+        assignee_name = (await self.session.scalar(select(User.display_name).where(User.id == inspection.assignee_id))
+                         if inspection.assignee_id else None)
         return InspectionOut(
             id=iid, version=inspection.version, order=order_out(order, customer, factory), type=inspection.type,
-            status=inspection.status, assignee_id=inspection.assignee_id, scheduled_for=inspection.scheduled_for,
+            status=inspection.status, assignee_id=inspection.assignee_id, assignee_name=assignee_name,
+            scheduled_for=inspection.scheduled_for,
             revision_of_id=inspection.revision_of_id, superseded_by_id=inspection.superseded_by_id,
             reinspection_of_id=inspection.reinspection_of_id, lot_size=inspection.lot_size,
             aql_level=inspection.aql_level, aql_critical=inspection.aql_critical, aql_major=inspection.aql_major,

@@ -3,7 +3,7 @@
 // page offers "Update ready — reload" (it never replaces a page with unsaved input: js/sw-client.js). It ends
 // with a digest of the precached files, which tests/pwa/test_shell.py checks (and prints when it is stale).
 // Data never passes through here: /api/ goes to the network, and the app keeps its data in IndexedDB.
-const VERSION = '2026.12.01-d285d970a6';
+const VERSION = '2026.12.01-1256803767';
 const SHELL_CACHE = `floorcheck-shell-${VERSION}`;
 // The decoder is big (0.9 MB) and changes rarely: its cache is named by its own version, so a shell
 // update does not download it again on the factory's Wi-Fi.

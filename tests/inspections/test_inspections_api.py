@@ -379,6 +379,9 @@ def test_the_factory_never_sees_the_picked_cartons_before_submission(world, psi)
         "verdict"] == "not_selected"
     seen = world.factory_user.get(f"/api/inspections/{psi['id']}").json()
     assert (seen["cartons"], seen["carton_seed"], seen["scans"]) == ([], None, [])
+    # Who inspects, by name: a factory may not read the people directory.
+    [inspector] = [u for u in world.admin.get("/api/users").json() if u["id"] == world.inspector.id]
+    assert seen["assignee_name"] == inspector["display_name"]
     assert world.inspector.get(f"/api/inspections/{psi['id']}").json()["carton_seed"] == psi["carton_seed"]
     submitted(world, psi)
     seen = world.factory_user.get(f"/api/inspections/{psi['id']}").json()

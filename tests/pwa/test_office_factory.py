@@ -245,7 +245,7 @@ def test_a_factory_sees_its_own_orders_no_picks_and_signs_the_submitted_result(
     inspector = result.get_by_role("region", name="Inspector", exact=True)
     expect(inspector).to_contain_text("Signed by Li Wei 李伟")
     expect(inspector.get_by_role("img", name="Signature of Li Wei 李伟")).to_be_visible()
-    expect(result.locator("[data-inspector]")).to_have_text("Li Wei 李伟")  # from the signature: no directory
+    expect(result.locator("[data-inspector]")).to_have_text("Li Wei 李伟")  # the inspection names its inspector
     expect(result.get_by_role("region", name="Review")).to_contain_text("Not reviewed yet.")
     check_page(page)
     screenshot(page, "office-result-factory-en")
@@ -320,7 +320,7 @@ def test_staff_read_the_reviewed_result_at_a_desk_and_on_a_phone(
         result = desk.locator("main[data-screen=result]")
         expect(result.locator("[data-decision]")).to_have_text("Accepted" if lang == "en" else "接受")
         expect(result.locator("[data-review]")).to_contain_text("Care labels fixed before loading.")
-        expect(result.locator("[data-inspector]")).to_have_text("Li Wei 李伟")  # from the people directory
+        expect(result.locator("[data-inspector]")).to_have_text("Li Wei 李伟")  # the inspection names its inspector
         expect(result.locator("[data-status]")).to_have_text("Reviewed" if lang == "en" else "已审核")
         factory = result.locator("[data-signature=factory]")
         expect(factory).to_contain_text(FACTORY_SIGNER)

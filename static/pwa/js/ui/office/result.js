@@ -15,29 +15,26 @@ import { Field, FormError, Loaded, OfficeScreen, dash, date, fieldErrors, get, l
 
 const DONE = new Set(['submitted', 'reviewed']);
 const when = (iso) => (iso ? formatDateTime(iso) : '—');
-const STAFF = new Set(['admin', 'supervisor', 'merchandiser']);
 
-async function loadResult(orderId, inspectionId, user) {
+async function loadResult(orderId, inspectionId) {
   const base = `/api/orders/${encodeURIComponent(orderId)}`;
   const [order, listed] = await Promise.all([get(base), get(`${base}/inspections`)]);
   const booking = listed.find((i) => i.id === inspectionId) ?? null;
   if (!booking || !DONE.has(booking.status)) return { order, booking };
   const path = `/api/inspections/${encodeURIComponent(inspectionId)}`;
-  // The people directory is staff's: a factory reads the inspector's name from the signature instead.
-  const [inspection, photos, codes, people] = await Promise.allSettled([get(path), get(`${path}/photos`),
-    get('/api/defect-codes'), STAFF.has(user.role) ? get('/api/people') : Promise.resolve([])]);
-  const lost = [inspection, photos, codes, people].find((p) => p.status === 'rejected' && isNetworkError(p.reason));
+  const [inspection, photos, codes] = await Promise.allSettled([get(path), get(`${path}/photos`),
+    get('/api/defect-codes')]);
+  const lost = [inspection, photos, codes].find((p) => p.status === 'rejected' && isNetworkError(p.reason));
   if (lost) throw lost.reason;
   if (inspection.status === 'rejected') throw inspection.reason;
   return {
     order, booking, inspection: inspection.value, photos,
     codes: new Map((codes.status === 'fulfilled' ? codes.value : []).map((c) => [c.code, c])),
-    people: people.status === 'fulfilled' ? people.value : [],
   };
 }
 
 export function ResultScreen({ state, ids: [orderId, inspectionId] }) {
-  const load = useLoad(state, () => loadResult(orderId, inspectionId, state.user), [orderId, inspectionId]);
+  const load = useLoad(state, () => loadResult(orderId, inspectionId), [orderId, inspectionId]);
   const shown = load.data?.inspection ?? load.data?.booking;
   const po = load.data?.order.po_number;
   return html`
@@ -67,11 +64,10 @@ function NotYet({ booking }) {
 function Result({ data, user, load }) {
   const { inspection } = data;
   const signatures = Object.fromEntries(inspection.signatures.map((s) => [s.role, s]));
-  const assignee = data.people.find((p) => p.id === inspection.assignee_id)?.display_name;
   return html`
     <div class="result">
       <${Verdict} inspection=${inspection} />
-      <${Facts} inspection=${inspection} inspector=${assignee || signatures.inspector?.name} />
+      <${Facts} inspection=${inspection} inspector=${inspection.assignee_name || signatures.inspector?.name} />
       <${Review} inspection=${inspection} />
       <${AqlTable} inspection=${inspection} />
       <${Defects} inspection=${inspection} codes=${data.codes} />
