@@ -43,6 +43,7 @@ from api import http
 from api.inspections.schemas import ScanIn
 from api.media.processing import FORMATS
 from api.media.services import RENDITIONS
+from api.orders.schemas import ImportReason
 from api.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -271,6 +272,18 @@ def _request_structs() -> dict[str, type[msgspec.Struct]]:
             if len(classes) == 1 and classes[0].__struct_config__.forbid_unknown_fields}
 
 
+# The text parts of multipart forms (dataclasses, whose constraints Litestar's schema leaves out), as msgspec
+# states the types their values are converted to.
+FORM_TEXT_PARTS = {"PackingListUpload": {"reason": ImportReason}}
+
+
+def _form_parts(components: dict[str, Any]) -> None:
+    for name, parts in FORM_TEXT_PARTS.items():
+        if name in components:
+            for part, annotation in parts.items():
+                components[name]["properties"][part] = msgspec.json.schema(annotation)
+
+
 def _request_schemas(components: dict[str, Any]) -> None:
     """The request bodies' schemas as msgspec, which validates them, states them.
 
@@ -294,6 +307,7 @@ def document(schema: dict[str, Any], app: Litestar, settings: Settings, public_p
     public_patterns = [re.compile(p) for p in public_paths]
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     _request_schemas(components)
+    _form_parts(components)
     components["ProblemDetails"] = PROBLEM_SCHEMA
     raw_bodies = _raw_bodies(schema)
     for path, item in schema.get("paths", {}).items():

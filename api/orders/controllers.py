@@ -18,12 +18,12 @@ from api.http import PageNo, PerPage, created, query_text
 from api.orders.models import Customer, Factory
 from api.orders.schemas import (
     CartonLookupOut, CustomerIn, CustomerOut, CustomerPatch, EventOut, FactoryIn, FactoryOut, FactoryPatch,
-    OrderCreate, OrderLineIn, OrderLineOut, OrderLinePatch, OrderOut, OrderPatch, OrderStatus, OrderSummary,
-    PackingListDetail, PackingListOut, PackingListPreview, carton_out, customer_out, event_out, factory_out,
+    ImportReason, OrderCreate, OrderLineIn, OrderLineOut, OrderLinePatch, OrderOut, OrderPatch, OrderStatus,
+    OrderSummary, PackingListDetail, PackingListOut, PackingListPreview, carton_out, customer_out, event_out, factory_out,
     line_out, order_out, order_summary, packing_list_fields, packing_list_preview,
 )
 from api.orders.services import CatalogueService, OrderFilters, OrderService, PackingListService
-from api.schemas import Page, changes, text
+from api.schemas import Page, changes
 
 
 # The area's services, built per request from its session and user.
@@ -159,7 +159,9 @@ class OrderController(Controller):
 @dataclass
 class PackingListUpload:
     file: UploadFile
-    reason: text(1000) | None = None  # needed when cartons were already picked from the list it replaces
+    # Needed when cartons were already picked from the list it replaces ("" when not). api/openapi.py states its
+    # limits: Litestar's schema of a form's parts leaves them out.
+    reason: ImportReason = ""
 
 
 class PackingListController(Controller):

@@ -20,6 +20,7 @@ Contact = text(200)  # factories.contact
 Batch = text(60)  # orders.factory_batch
 Description = text(4000)  # orders.description is Text: bounded like the inspections' notes
 Destination = text(200)  # orders.destination
+ImportReason = text(1000)  # why a packing list replaces one cartons were picked from (the event's data)
 Colour = text(80, 1)  # order_lines.colour
 Size = text(40, 1)  # order_lines.size
 Sku = text(80, 1)  # order_lines.sku
