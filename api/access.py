@@ -209,3 +209,10 @@ def requires(roles: frozenset[Role]) -> Callable[[ASGIConnection, BaseRouteHandl
 requires_admin = requires(ADMINS)
 requires_staff = requires(STAFF)
 requires_supervisor = requires(REVIEWERS)
+
+
+def requires_dashboard_viewer(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """A route guard for the dashboards: staff see every figure, a factory its own (order_visible_to narrows the
+    counts). A third-party inspector's few assignments make no figures worth showing, and nothing to rank."""
+    if connection.user.role not in STAFF | {Role.factory}:
+        raise Forbidden("The dashboards are for staff and factories.", detail_zh="只有员工和工厂可以查看统计看板。")

@@ -25,6 +25,7 @@ from api.auth.controllers import AuthController, PeopleController, UserControlle
 from api.auth.guards import TokenAuthMiddleware, TokenCache
 from api.auth.models import User
 from api.barcodes.controllers import BarcodeController, BarcodeUploadController
+from api.dashboards.controllers import DashboardController
 from api.db import create_engine, create_sessionmaker
 from api.deps import DB
 from api.errors import DomainError, ServiceUnavailable, UnsupportedMedia, problem_details_plugin
@@ -38,6 +39,7 @@ from api.openapi import ContractOpenAPIConfig
 from api.orders.controllers import (
     CartonController, CustomerController, FactoryController, OrderController, PackingListController,
 )
+from api.reports.controllers import ReportController
 from api.settings import Settings
 from api.sync.controllers import FeedController, push_router
 
@@ -168,7 +170,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                         FactoryController, OrderController, CartonController, BookingController, InspectionController,
                         FollowUpController, SpecSheetController, LibraryController, SamplingController, BarcodeController,
                         PhotoEditController, InspectionPhotoController, MediaController, FeedController, uploads,
-                        photo_uploads, push_router(settings), static, docs_assets],
+                        photo_uploads, ReportController, DashboardController, push_router(settings), static,
+                        docs_assets],
         state=State({"settings": settings, "storage": LocalStorage(settings.media_dir),
                      "token_cache": TokenCache(settings.auth_cache_seconds)}),
         lifespan=[database],

@@ -3,6 +3,8 @@
     .venv/bin/python bench/run.py               # all of them (what `make bench` does)
     .venv/bin/python bench/run.py foundation    # only some, by name
     .venv/bin/python bench/run.py login         # /health latency during 16 logins: hashing off the loop or on it
+    .venv/bin/python bench/run.py dashboards    # dashboards: aggregate queries against loading rows, 10,000 inspections
+    .venv/bin/python bench/run.py report        # the inspection report of 100 photos: PDF time and memory, HTML
 
 bench/login.py runs itself as the server too (`--serve`, a hidden option); run without options it benchmarks.
 """

@@ -314,9 +314,13 @@ def state():
 stock = state()
 import api.app
 after = state()
+import api.reports.pdf  # WeasyPrint, imported with the first PDF
+after_pdf = state()
+from PIL import EpsImagePlugin
 loaded = sorted(m for m in ("pillow_heif", "zxingcpp", "pyzbar") if m in sys.modules)
 Image.init()  # every plugin Pillow itself knows: still no HEIF
-print(json.dumps({"stock": stock, "after": after, "loaded": loaded, "heif": "HEIF" in Image.OPEN}))
+print(json.dumps({"stock": stock, "after": after, "after_pdf": after_pdf, "loaded": loaded, "heif": "HEIF" in Image.OPEN,
+                  "ghostscript": EpsImagePlugin.gs_binary}))
 """
 
 
@@ -330,6 +334,12 @@ def test_importing_the_app_leaves_pillow_alone() -> None:
     assert "HEIF" not in after["open"] and "HEIF" not in after["id"]
     assert not found["heif"]
     assert found["loaded"] == []  # libheif, zxing-cpp and zbar load when an image needs them
+    # WeasyPrint (the report's PDF) registers Pillow's EPS reader, with Ghostscript switched off, which our images
+    # never reach (api/imaging.py opens with the formats it expects); its LOAD_TRUNCATED_IMAGES is put back.
+    changed = {k for k in stock if found["after_pdf"][k] != stock[k]}
+    assert changed <= {"open", "id", "save", "mime", "extensions"}, changed
+    assert found["after_pdf"]["open"] == ["EPS"] and found["ghostscript"] is False
+    assert found["after_pdf"]["load_truncated_images"] is False
 
 
 HEIF_ONCE = """

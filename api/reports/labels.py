@@ -1,0 +1,71 @@
+"""Every word the report prints, in English and Simplified Chinese."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["en", "zh"]
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Inspection report", "draft": "DRAFT — not submitted", "draft_note":
+        "This inspection has not been submitted: its findings may still change.",
+        "order": "Order", "po": "PO", "style": "Style", "customer": "Customer", "factory": "Factory",
+        "batch": "Factory batch", "type": "Inspection type", "date": "Date", "inspector": "Inspector",
+        "place": "Place", "lot_size": "Lot size", "units_inspected": "Units inspected", "mode": "Inspection",
+        "aql_table": "Sampling (AQL)", "severity": "Severity", "level": "Level", "aql": "AQL",
+        "code_letter": "Code", "sample_size": "Sample size", "ac_re": "Ac / Re", "found": "Found",
+        "verdict": "Verdict", "review": "Review", "reviewer_comment": "Reviewer's comment", "reviewed_at": "Reviewed",
+        "not_reviewed": "Not reviewed yet", "submitted_at": "Submitted",
+        "cartons": "Cartons", "carton": "Carton", "barcode": "Barcode", "contents": "Contents",
+        "scanned": "Scanned", "missing": "Missing", "missing_reason": "Reason", "picked": "Picked",
+        "no_cartons": "No cartons were picked for this inspection.", "mismatches": "Packing-list mismatches",
+        "scan_text": "Code", "scanned_at": "Time",
+        "defects": "Defects", "code": "Code", "name": "Defect", "count": "Count", "sample_unit": "Sample unit",
+        "location": "Location", "note": "Note", "no_defects": "No defects were recorded.",
+        "measurements": "Measurements", "size": "Size", "point": "Point", "spec": "Spec", "tolerance": "Tol.",
+        "no_measurements": "No measurements were recorded.", "out_of_tolerance": "out of tolerance",
+        "checklist": "Checklist", "item": "Item", "result": "Result", "value": "Value",
+        "photos": "Other photos", "flags": "Photo integrity", "photo_missing": "Photo not uploaded yet",
+        "signatures": "Signatures", "sig_inspector": "Inspector", "sig_factory": "Factory",
+        "signed_at": "Signed", "unsigned": "Not signed", "notes": "Notes",
+        "critical": "Critical", "major": "Major", "minor": "Minor",
+        "pass": "PASS", "fail": "FAIL", "pending": "PENDING",
+        "accepted": "Accepted", "rejected": "Rejected", "on_hold": "On hold",
+        "accepted_with_concession": "Accepted with concession",
+        "check_pass": "Pass", "check_fail": "Fail", "check_na": "N/A",
+        "normal": "normal", "tightened": "tightened", "reduced": "reduced",
+        "pre_production": "Pre-production check", "in_process": "In-process inspection (DUPRO)",
+        "pre_shipment": "Pre-shipment inspection (PSI)", "container_loading": "Container-loading check",
+        "reinspection_of": "Re-inspection of", "colon": ": ",
+    },
+    "zh": {
+        "title": "验货报告", "draft": "草稿 — 未提交", "draft_note": "该验货尚未提交，记录仍可能更改。",
+        "order": "订单", "po": "订单号", "style": "款号", "customer": "客户", "factory": "工厂",
+        "batch": "厂批号", "type": "验货类型", "date": "日期", "inspector": "验货员",
+        "place": "地点", "lot_size": "批量", "units_inspected": "已检数量", "mode": "检验严格度",
+        "aql_table": "抽样方案 (AQL)", "severity": "缺陷等级", "level": "检验水平", "aql": "AQL",
+        "code_letter": "字码", "sample_size": "样本量", "ac_re": "Ac / Re", "found": "发现",
+        "verdict": "结论", "review": "审核", "reviewer_comment": "审核意见", "reviewed_at": "审核时间",
+        "not_reviewed": "尚未审核", "submitted_at": "提交时间",
+        "cartons": "抽箱", "carton": "箱号", "barcode": "条码", "contents": "内容",
+        "scanned": "已扫描", "missing": "缺箱", "missing_reason": "原因", "picked": "抽中",
+        "no_cartons": "本次验货未抽箱。", "mismatches": "与装箱单不符", "scan_text": "条码", "scanned_at": "时间",
+        "defects": "缺陷", "code": "代码", "name": "缺陷名称", "count": "数量", "sample_unit": "样品",
+        "location": "部位", "note": "备注", "no_defects": "未记录缺陷。",
+        "measurements": "尺寸测量", "size": "尺码", "point": "部位", "spec": "标准", "tolerance": "公差",
+        "no_measurements": "未记录尺寸。", "out_of_tolerance": "超出公差",
+        "checklist": "检查表", "item": "项目", "result": "结果", "value": "数值",
+        "photos": "其他照片", "flags": "照片真实性", "photo_missing": "照片尚未上传",
+        "signatures": "签字", "sig_inspector": "验货员", "sig_factory": "工厂",
+        "signed_at": "签字时间", "unsigned": "未签字", "notes": "备注",
+        "critical": "致命", "major": "严重", "minor": "轻微",
+        "pass": "合格", "fail": "不合格", "pending": "待定",
+        "accepted": "接受", "rejected": "拒收", "on_hold": "暂缓", "accepted_with_concession": "让步接受",
+        "check_pass": "合格", "check_fail": "不合格", "check_na": "不适用",
+        "normal": "正常", "tightened": "加严", "reduced": "放宽",
+        "pre_production": "产前版确认", "in_process": "中期验货 (DUPRO)",
+        "pre_shipment": "尾期验货 (PSI)", "container_loading": "装柜检查",
+        "reinspection_of": "复检自", "colon": "：",
+    },
+}
