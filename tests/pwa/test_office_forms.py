@@ -188,17 +188,23 @@ def test_the_form_keeps_what_was_typed_when_the_network_drops(page: Page, contex
     expect(page.locator("main[data-screen=order]").get_by_role("heading", name=f"Order {NEW_PO}")).to_be_visible()
 
 
-def test_an_order_whose_answer_was_lost_is_created_once(page: Page, floor: Floor, merchandiser: Actor) -> None:
-    """The server made the order, the answer never came back: pressing the button again opens that order."""
-    lost: list[str] = []
-
-    def lose_the_answer(route: Any) -> None:
+def losing_the_first_answer(lost: list[str]) -> Callable[[Any], None]:
+    """A route handler: the first POST reaches the server, which writes it, and its answer is lost on the way
+    back; `lost` gets the id the screen sent. Every other request goes through."""
+    def handle(route: Any) -> None:
         if route.request.method == "POST" and not lost:
-            route.fetch()  # reaches the server, which creates it
+            route.fetch()
             lost.append(route.request.post_data_json["id"])
             route.abort("connectionreset")
         else:
             route.continue_()
+    return handle
+
+
+def test_an_order_whose_answer_was_lost_is_created_once(page: Page, floor: Floor, merchandiser: Actor) -> None:
+    """The server made the order, the answer never came back: pressing the button again opens that order."""
+    lost: list[str] = []
+    lose_the_answer = losing_the_first_answer(lost)
 
     log_in(page, merchandiser.username)
     page.goto("/app/#/orders/new")
@@ -417,14 +423,7 @@ def test_a_booking_whose_answer_was_lost_is_replayed_not_made_twice(page: Page, 
                                                                      merchandiser: Actor) -> None:
     """The server booked it, the answer never came back: pressing the button again books nothing more."""
     lost: list[str] = []
-
-    def lose_the_answer(route: Any) -> None:
-        if route.request.method == "POST" and not lost:
-            route.fetch()  # reaches the server, which books it
-            lost.append(route.request.post_data_json["id"])
-            route.abort("connectionreset")
-        else:
-            route.continue_()
+    lose_the_answer = losing_the_first_answer(lost)
 
     log_in(page, merchandiser.username)
     page.goto(f"/app/#/orders/{floor.later_order['id']}/book")
